@@ -12,8 +12,10 @@
 namespace posekd {
 namespace {
 
-std::vector<double> scaled(std::vector<double> v, double by) {
-  for (auto& x : v) x *= by;
+// Divides, as pycocotools and crowdposetools do (`np.array([...]) / 10.0`): multiplying by 0.1
+// differs in the last bit for .79, .87 and .89, and OKS must agree with them bit for bit.
+std::vector<double> tenths(std::vector<double> v) {
+  for (auto& x : v) x /= 10.0;
   return v;
 }
 
@@ -27,8 +29,7 @@ std::vector<Skeleton> make_builtins() {
                  {{1, 2}, {3, 4}, {5, 6}, {7, 8}, {9, 10}, {11, 12}, {13, 14}, {15, 16}},
                  {{15, 13}, {13, 11}, {16, 14}, {14, 12}, {11, 12}, {5, 11}, {6, 12}, {5, 6}, {5, 7}, {6, 8},
                   {7, 9}, {8, 10}, {1, 2}, {0, 1}, {0, 2}, {1, 3}, {2, 4}, {3, 5}, {4, 6}},
-                 scaled({.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89},
-                        0.1)});
+                 tenths({.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89})});
   // MPII in HRNet's joint order; MPII has no OKS sigmas of its own: these are mmpose's.
   out.push_back({"mpii16",
                  {"right_ankle", "right_knee", "right_hip", "left_hip", "left_knee", "left_ankle", "pelvis",
@@ -47,7 +48,7 @@ std::vector<Skeleton> make_builtins() {
                  {{0, 1}, {2, 3}, {4, 5}, {6, 7}, {8, 9}, {10, 11}},
                  {{12, 13}, {13, 0}, {13, 1}, {0, 2}, {2, 4}, {1, 3}, {3, 5}, {0, 6}, {1, 7}, {6, 7}, {6, 8},
                   {8, 10}, {7, 9}, {9, 11}},
-                 scaled({.79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89, .79, .79}, 0.1)});
+                 tenths({.79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89, .79, .79})});
   // Leeds Sports Pose. Its metric is PCK; the sigmas (for OKS-NMS and OKS AP on LSP) are
   // those of the same joints in mpii16.
   out.push_back({"lsp14",
