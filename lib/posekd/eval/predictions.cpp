@@ -210,6 +210,27 @@ PosePredictions read_predictions(const std::string& path, PredictionFormat forma
   return p;
 }
 
+std::vector<EvalGroundTruth> eval_ground_truths(const Dataset& gt) {
+  std::vector<EvalGroundTruth> out;
+  out.reserve(gt.instances.size());
+  for (const auto& inst : gt.instances) {
+    EvalGroundTruth g;
+    g.id = inst.sample_id;
+    g.image_id = inst.image_id;
+    g.keypoints.reserve(3 * inst.keypoints.size());
+    for (const auto& k : inst.keypoints) g.keypoints.insert(g.keypoints.end(), {k.x, k.y, k.v});
+    g.bbox[0] = inst.box.x;
+    g.bbox[1] = inst.box.y;
+    g.bbox[2] = inst.box.w;
+    g.bbox[3] = inst.box.h;
+    g.area = inst.area;
+    g.iscrowd = inst.iscrowd;
+    g.num_keypoints = inst.num_keypoints;
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
 void postprocess_predictions(PosePredictions& p, const std::vector<double>& sigmas, bool rescore, double rescore_threshold,
                              double nms_threshold) {
   const int K = static_cast<int>(sigmas.size());

@@ -29,6 +29,9 @@ struct PosePredictions {
 // the category. Throws posekd::Error naming the file and the entry.
 PosePredictions read_predictions(const std::string& path, PredictionFormat format, const Dataset& gt);
 
+// The dataset's annotations as the COCO evaluators read them (keypoints widened to double).
+std::vector<EvalGroundTruth> eval_ground_truths(const Dataset& gt);
+
 // Applies HRNet's rescoring (optional) and OKS-NMS (threshold > 0) per image, keeping the
 // order HRNet writes its results in: images by first appearance, survivors in NMS order.
 void postprocess_predictions(PosePredictions& p, const std::vector<double>& sigmas, bool rescore,

@@ -22,27 +22,6 @@ namespace {
 
 const char* const kMetrics[] = {"coco", "crowdpose", "pckh", "lsp-pck", "pck"};
 
-std::vector<EvalGroundTruth> ground_truths(const Dataset& gt) {
-  std::vector<EvalGroundTruth> out;
-  out.reserve(gt.instances.size());
-  for (const auto& inst : gt.instances) {
-    EvalGroundTruth g;
-    g.id = inst.sample_id;
-    g.image_id = inst.image_id;
-    g.keypoints.reserve(3 * inst.keypoints.size());
-    for (const auto& k : inst.keypoints) g.keypoints.insert(g.keypoints.end(), {k.x, k.y, k.v});
-    g.bbox[0] = inst.box.x;
-    g.bbox[1] = inst.box.y;
-    g.bbox[2] = inst.box.w;
-    g.bbox[3] = inst.box.h;
-    g.area = inst.area;
-    g.iscrowd = inst.iscrowd;
-    g.num_keypoints = inst.num_keypoints;
-    out.push_back(std::move(g));
-  }
-  return out;
-}
-
 std::vector<int64_t> image_ids(const Dataset& gt) {
   std::vector<int64_t> ids;
   for (const auto& im : gt.images) ids.push_back(im.id);
@@ -50,7 +29,7 @@ std::vector<int64_t> image_ids(const Dataset& gt) {
 }
 
 MetricReport coco_report(const Dataset& gt, const PosePredictions& p, const KeypointEvalParams& params) {
-  const KeypointEvaluation e = evaluate_keypoints(ground_truths(gt), p.detections, image_ids(gt), params);
+  const KeypointEvaluation e = evaluate_keypoints(eval_ground_truths(gt), p.detections, image_ids(gt), params);
   MetricReport r;
   r.metric = "coco";
   r.title = "COCO keypoints (as pycocotools COCOeval, iouType='keypoints', maxDets 20)";
@@ -68,7 +47,7 @@ MetricReport crowdpose_report(const Dataset& gt, const PosePredictions& p, const
     if (im.crowd_index < 0) fail(gt.path, fmt::format("images (id {})", im.id), "crowdIndex missing (the CrowdPose metric needs it)");
     images.push_back({im.id, im.crowd_index});
   }
-  const CrowdPoseEvaluation c = evaluate_crowdpose(ground_truths(gt), p.detections, images, params);
+  const CrowdPoseEvaluation c = evaluate_crowdpose(eval_ground_truths(gt), p.detections, images, params);
   MetricReport r;
   r.metric = "crowdpose";
   r.title = "CrowdPose keypoints (as crowdposetools COCOeval, maxDets 20; easy/medium/hard rounded to 4 decimals)";
@@ -101,7 +80,7 @@ std::vector<const EvalDetection*> predictions_per_instance(const Dataset& gt, co
   std::unordered_map<int64_t, std::vector<std::size_t>> gt_by_image, dt_by_image;
   for (std::size_t i = 0; i < gt.instances.size(); ++i) gt_by_image[gt.instances[i].image_id].push_back(i);
   for (std::size_t i = 0; i < p.detections.size(); ++i) dt_by_image[p.detections[i].image_id].push_back(i);
-  const std::vector<EvalGroundTruth> gts = ground_truths(gt);
+  const std::vector<EvalGroundTruth> gts = eval_ground_truths(gt);
   for (const auto& [image, members] : gt_by_image) {
     const auto dit = dt_by_image.find(image);
     if (dit == dt_by_image.end()) continue;
