@@ -543,8 +543,9 @@ void Dataset::expect_shape(const Shape& expected) const {
   if (ok) return;
   // Show the found shape with the same wildcards, as in "expected [N,17,64,48], found [N,16,64,48]".
   Shape shown = found;
-  for (size_t i = 0; i < shown.size() && i < expected.size(); ++i)
-    if (expected[i] < 0) shown[i] = -1;
+  if (shown.size() == expected.size())
+    for (size_t i = 0; i < shown.size(); ++i)
+      if (expected[i] < 0) shown[i] = -1;
   fail(fmt::format("expected {}, found {}", shape_text(expected), shape_text(shown)));
 }
 
