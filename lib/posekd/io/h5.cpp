@@ -132,6 +132,7 @@ Id simple_space(const Shape& shape) {
 template <typename Read>
 std::vector<std::string> read_string_values(hid_t stored_type, size_t count, Read&& read, const std::function<void()>& fail) {
   std::vector<std::string> out;
+  if (count == 0) return out;
   out.reserve(count);
   if (H5Tis_variable_str(stored_type) > 0) {
     Id mem = make_vlen_string_type();
@@ -282,7 +283,8 @@ void write_attr_raw(Node& node, const std::string& name, hid_t type, const Shape
   if (H5Aexists(node.id(), name.c_str()) > 0) H5Adelete(node.id(), name.c_str());
   Id space = simple_space(shape);
   Id attr(H5Acreate2(node.id(), name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-  if (!attr || H5Awrite(attr.get(), type, data) < 0)
+  const int64_t empty = 0;  // HDF5 refuses a null buffer even for zero elements
+  if (!attr || H5Awrite(attr.get(), type, data ? data : &empty) < 0)
     node.fail_hdf5(fmt::format("cannot write attribute '{}'", name));
 }
 
@@ -297,6 +299,7 @@ std::vector<T> read_numeric_attr(const Node& node, const std::string& name, hid_
                  fmt::format("attribute '{}': expected {}, found {}", name, wanted, class_name(type.get())));
   Id space(H5Aget_space(attr.get()), H5Sclose);
   std::vector<T> out(static_cast<size_t>(H5Sget_simple_extent_npoints(space.get())));
+  if (out.empty()) return out;
   if (H5Aread(attr.get(), mem, out.data()) < 0) node.fail_hdf5(fmt::format("cannot read attribute '{}'", name));
   return out;
 }
@@ -484,6 +487,7 @@ void Dataset::transfer(bool write, DType memory, int64_t first, int64_t count, v
     mem_space = simple_space(full);
   }
   const auto n = static_cast<size_t>(element_count(slab));
+  if (n == 0) return;  // HDF5 refuses the null buffer of an empty vector
   if (stored == DType::string || stored == DType::other)
     fail(fmt::format("expected a numeric dataset, found {}", dtype_text()));
 
@@ -520,6 +524,7 @@ void Dataset::transfer(bool write, DType memory, int64_t first, int64_t count, v
 void Dataset::write_strings(const std::vector<std::string>& values) {
   silence_errors();
   check_size(values.size(), -1);
+  if (values.empty()) return;
   Id type = make_vlen_string_type();
   std::vector<const char*> ptrs;
   for (const auto& v : values) ptrs.push_back(v.c_str());
@@ -775,7 +780,7 @@ bool file_has_hdf5_signature(const std::string& path) {
 
 File::~File() = default;
 
-File File::open(const std::string& path, bool writable) {
+File File::open(const std::string& path, bool writable, const std::string& label) {
   silence_errors();
   if (path == "-") {
     if (writable) throw Error("-: stdin cannot be opened for writing");
@@ -787,7 +792,7 @@ File File::open(const std::string& path, bool writable) {
   if (!file_has_hdf5_signature(path)) fail_open(path, false, "");
   Id fid(H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!fid) fail_open(path, true, take_error_message());
-  return File(std::move(fid), path, false);
+  return File(std::move(fid), label.empty() ? path : label, false);
 }
 
 File File::open_image(std::vector<unsigned char> bytes, const std::string& label) {
@@ -803,11 +808,12 @@ File File::open_image(std::vector<unsigned char> bytes, const std::string& label
   return File(std::move(fid), label, true);
 }
 
-File File::create(const std::string& path) {
+File File::create(const std::string& path, const std::string& label) {
   silence_errors();
+  const std::string& name = label.empty() ? path : label;
   Id fid(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-  if (!fid) posekd::fail(path, "", "cannot create HDF5 file (HDF5: " + take_error_message() + ")");
-  return File(std::move(fid), path, false);
+  if (!fid) posekd::fail(name, "", "cannot create HDF5 file " + path + " (HDF5: " + take_error_message() + ")");
+  return File(std::move(fid), name, false);
 }
 
 File File::create_in_memory(const std::string& label) {
@@ -867,10 +873,10 @@ OutputFile::OutputFile(std::string target, OutputOptions options) : target_(std:
   temp_ = partial_path(target_);
   struct stat st {};
   if (options_.resumable && ::stat(temp_.c_str(), &st) == 0) {
-    file_ = File::open(temp_, true);
+    file_ = File::open(temp_, true, target_);
     resumed_ = true;
   } else {
-    file_ = File::create(temp_);
+    file_ = File::create(temp_, target_);
   }
 }
 
