@@ -57,7 +57,7 @@ def check_checkpoint(path):
         import torch
     except ImportError:
         return
-    tensors = {k: torch.from_numpy(v) for k, v in state.items()}
+    tensors = {k: torch.from_numpy(np.asarray(v)) for k, v in state.items()}
     assert tensors["head.final_layer.bias"].dtype == torch.float32
 
 
