@@ -1,7 +1,11 @@
 #include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "posekd/core/error.h"
 #include "posekd/io/format.h"
@@ -322,4 +326,65 @@ TEST_CASE("heatmaps: the reader refuses foreign, damaged, newer and misshapen fi
   });
   CHECK(error_of([&] { io::HeatmapsReader{stray}; }) ==
         stray + ":/tokens/other: expected features/<name>, tokens/keypoint, tokens/visual, simcc/x or simcc/y");
+}
+
+TEST_CASE("heatmaps: a resumable dump killed with SIGKILL resumes from its .partial") {
+  test::ScratchDir dir("io_hm");
+  const io::HeatmapsLayout l = small_layout(40);
+  const std::string path = dir.file("killed.hm.h5");
+  int ready[2];
+  REQUIRE(::pipe(ready) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(ready[0]);
+    io::HeatmapsWriter w(path, l, true);
+    for (int64_t i = 0; i < 10; ++i) {
+      w.write(i, make_sample(l, i));
+      w.mark_done(i);
+    }
+    char c = 'w';
+    (void)!::write(ready[1], &c, 1);
+    for (int64_t i = 10;; i = i + 1 < 40 ? i + 1 : 10) w.write(i, make_sample(l, i));  // killed in here
+  }
+  ::close(ready[1]);
+  char c = 0;
+  REQUIRE(::read(ready[0], &c, 1) == 1);
+  ::close(ready[0]);
+  ::usleep(20000);
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  CHECK(WIFSIGNALED(status));
+  CHECK_FALSE(fs::exists(path));
+  {
+    io::HeatmapsWriter w(path, l, true);
+    CHECK(w.resumed());
+    CHECK(w.done_count() == 10);
+    for (int64_t i = 10; i < 40; ++i) {
+      w.write(i, make_sample(l, i));
+      w.mark_done(i);
+    }
+    w.commit();
+  }
+  io::HeatmapsReader r(path);
+  for (int64_t i = 0; i < 40; ++i) CHECK(r.heatmaps(i) == stored(make_sample(l, i).heatmaps, l.dtype));
+}
+
+TEST_CASE("heatmaps: one reader serves several threads") {
+  test::ScratchDir dir("io_hm");
+  const io::HeatmapsLayout l = small_layout(16);
+  const std::string path = dir.file("threads.hm.h5");
+  write_dump(path, l);
+  const io::HeatmapsReader r(path);
+  std::vector<int> wrong(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 20; ++round)
+        for (int64_t i = t; i < 16; i += 4)
+          wrong[static_cast<size_t>(t)] += r.sample(i).heatmaps != stored(make_sample(l, i).heatmaps, l.dtype);
+    });
+  for (auto& th : threads) th.join();
+  CHECK(wrong == std::vector<int>(4, 0));
 }
