@@ -165,6 +165,15 @@ TEST_CASE("heatmaps: an interrupted resumable dump continues where it stopped") 
   }
   CHECK(fs::exists(path + ".partial"));
   CHECK_FALSE(fs::exists(path));
+  {
+    const io::HeatmapsReader partial(path + ".partial");
+    CHECK(partial.done_count() == 3);
+    CHECK_FALSE(partial.complete());
+    CHECK(partial.index_of(make_sample(l, 4).sample_id) == 4);
+    CHECK(partial.index_of(make_sample(l, 2).sample_id) == -1);
+    CHECK(error_of([&] { partial.sample(2); }) ==
+          path + ".partial:/done: expected sample 2 written, found it not done (an unfinished dump)");
+  }
 
   io::HeatmapsLayout other = small_layout(6, h5::DType::float32);
   CHECK(error_of([&] { io::HeatmapsWriter(path, other, true); }).rfind(path + ".partial: cannot resume: expected a dump with N=6 heatmaps=[6,17,8,6] float32", 0) == 0);

@@ -771,6 +771,14 @@ bool file_has_hdf5_signature(const std::string& path) {
   return found;
 }
 
+// File locking stays on where the file system has it and is skipped where it has not
+// (some cluster file systems), instead of failing every open there.
+Id disk_access() {
+  Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5Pset_file_locking(fapl.get(), 1, 1);
+  return fapl;
+}
+
 [[noreturn]] void fail_open(const std::string& label, bool signature_found, const std::string& hdf5_message) {
   if (!signature_found) posekd::fail(label, "", "expected an HDF5 file, found no HDF5 signature");
   posekd::fail(label, "", "truncated or damaged HDF5 file" + (hdf5_message.empty() ? std::string() : " (HDF5: " + hdf5_message + ")"));
@@ -784,13 +792,16 @@ File File::open(const std::string& path, bool writable, const std::string& label
   silence_errors();
   if (path == "-") {
     if (writable) throw Error("-: stdin cannot be opened for writing");
+    if (::isatty(STDIN_FILENO)) throw Error("<stdin>: expected an HDF5 file piped in, found a terminal");
     return open_image(read_all_stdin(), "<stdin>");
   }
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) posekd::fail(path, "", std::string("cannot open: ") + std::strerror(errno));
   if (S_ISDIR(st.st_mode)) posekd::fail(path, "", "expected a file, found a directory");
   if (!file_has_hdf5_signature(path)) fail_open(path, false, "");
-  Id fid(H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  // The property list outlives the error check: closing it would clear HDF5's error stack.
+  const Id fapl = disk_access();
+  Id fid(H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl.get()), H5Fclose);
   if (!fid) fail_open(path, true, take_error_message());
   return File(std::move(fid), label.empty() ? path : label, false);
 }
@@ -811,7 +822,8 @@ File File::open_image(std::vector<unsigned char> bytes, const std::string& label
 File File::create(const std::string& path, const std::string& label) {
   silence_errors();
   const std::string& name = label.empty() ? path : label;
-  Id fid(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+  const Id fapl = disk_access();
+  Id fid(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
   if (!fid) posekd::fail(name, "", "cannot create HDF5 file " + path + " (HDF5: " + take_error_message() + ")");
   return File(std::move(fid), name, false);
 }
