@@ -161,6 +161,23 @@ std::vector<std::string> read_string_values(hid_t stored_type, size_t count, Rea
 
 std::atomic<unsigned> image_counter{0};
 
+// Virtual dataset source names are printf-like patterns in HDF5 ("%b" is a block number):
+// a literal '%' is written "%%".
+std::string escape_percent(const std::string& name) {
+  std::string out;
+  for (char c : name) out += c == '%' ? std::string("%%") : std::string(1, c);
+  return out;
+}
+
+std::string unescape_percent(const std::string& name) {
+  std::string out;
+  for (size_t i = 0; i < name.size(); ++i) {
+    out += name[i];
+    if (name[i] == '%' && i + 1 < name.size() && name[i + 1] == '%') ++i;
+  }
+  return out;
+}
+
 }  // namespace
 
 const char* dtype_name(DType type) {
@@ -448,10 +465,10 @@ std::vector<VirtualSource> Dataset::virtual_sources() const {
     VirtualSource src;
     std::string buf(static_cast<size_t>(std::max<ssize_t>(H5Pget_virtual_filename(plist.get(), i, nullptr, 0), 0)) + 1, '\0');
     H5Pget_virtual_filename(plist.get(), i, buf.data(), buf.size());
-    src.file = buf.c_str();
+    src.file = unescape_percent(buf.c_str());
     buf.assign(static_cast<size_t>(std::max<ssize_t>(H5Pget_virtual_dsetname(plist.get(), i, nullptr, 0), 0)) + 1, '\0');
     H5Pget_virtual_dsetname(plist.get(), i, buf.data(), buf.size());
-    src.dataset = buf.c_str();
+    src.dataset = unescape_percent(buf.c_str());
     Id space(H5Pget_virtual_srcspace(plist.get(), i), H5Sclose);
     const Shape s = space_shape(space.get());
     src.rows = s.empty() ? 0 : s[0];
@@ -706,7 +723,8 @@ Dataset Group::create_virtual_dataset(const std::string& name, DType type, const
     std::vector<hsize_t> start(shape.size(), 0), count(src_shape.begin(), src_shape.end());
     start[0] = static_cast<hsize_t>(row);
     H5Sselect_hyperslab(vspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
-    if (H5Pset_virtual(dcpl.get(), vspace.get(), src.file.c_str(), src.dataset.c_str(), src_space.get()) < 0)
+    if (H5Pset_virtual(dcpl.get(), vspace.get(), escape_percent(src.file).c_str(), escape_percent(src.dataset).c_str(),
+                       src_space.get()) < 0)
       posekd::fail(file_, where, fmt::format("cannot map {}:{} (HDF5: {})", src.file, src.dataset, take_error_message()));
     row += src.rows;
   }
