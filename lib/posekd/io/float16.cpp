@@ -77,7 +77,8 @@ float half_bits_to_float(uint16_t bits) {
   const uint32_t sign = static_cast<uint32_t>(bits & 0x8000u) << 16;
   const uint32_t exponent = (bits >> 10) & 0x1fu;
   const uint32_t mantissa = bits & 0x3ffu;
-  if (exponent == 0x1f) return float_of(sign | 0x7f800000u | (mantissa << 13));
+  // NaNs come out quiet, as F16C's vcvtph2ps makes them.
+  if (exponent == 0x1f) return float_of(sign | 0x7f800000u | (mantissa ? 0x400000u : 0u) | (mantissa << 13));
   if (exponent != 0) return float_of(sign | ((exponent + 112u) << 23) | (mantissa << 13));
   // Zero or subnormal: mantissa * 2^-24 is exact in float.
   const float magnitude = static_cast<float>(mantissa) * float_of(0x33800000u);

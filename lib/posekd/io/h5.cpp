@@ -132,6 +132,7 @@ Id simple_space(const Shape& shape) {
 template <typename Read>
 std::vector<std::string> read_string_values(hid_t stored_type, size_t count, Read&& read, const std::function<void()>& fail) {
   std::vector<std::string> out;
+  if (count == 0) return out;
   out.reserve(count);
   if (H5Tis_variable_str(stored_type) > 0) {
     Id mem = make_vlen_string_type();
@@ -159,6 +160,23 @@ std::vector<std::string> read_string_values(hid_t stored_type, size_t count, Rea
 }
 
 std::atomic<unsigned> image_counter{0};
+
+// Virtual dataset source names are printf-like patterns in HDF5 ("%b" is a block number):
+// a literal '%' is written "%%".
+std::string escape_percent(const std::string& name) {
+  std::string out;
+  for (char c : name) out += c == '%' ? std::string("%%") : std::string(1, c);
+  return out;
+}
+
+std::string unescape_percent(const std::string& name) {
+  std::string out;
+  for (size_t i = 0; i < name.size(); ++i) {
+    out += name[i];
+    if (name[i] == '%' && i + 1 < name.size() && name[i + 1] == '%') ++i;
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -282,7 +300,8 @@ void write_attr_raw(Node& node, const std::string& name, hid_t type, const Shape
   if (H5Aexists(node.id(), name.c_str()) > 0) H5Adelete(node.id(), name.c_str());
   Id space = simple_space(shape);
   Id attr(H5Acreate2(node.id(), name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-  if (!attr || H5Awrite(attr.get(), type, data) < 0)
+  const int64_t empty = 0;  // HDF5 refuses a null buffer even for zero elements
+  if (!attr || H5Awrite(attr.get(), type, data ? data : &empty) < 0)
     node.fail_hdf5(fmt::format("cannot write attribute '{}'", name));
 }
 
@@ -297,6 +316,7 @@ std::vector<T> read_numeric_attr(const Node& node, const std::string& name, hid_
                  fmt::format("attribute '{}': expected {}, found {}", name, wanted, class_name(type.get())));
   Id space(H5Aget_space(attr.get()), H5Sclose);
   std::vector<T> out(static_cast<size_t>(H5Sget_simple_extent_npoints(space.get())));
+  if (out.empty()) return out;
   if (H5Aread(attr.get(), mem, out.data()) < 0) node.fail_hdf5(fmt::format("cannot read attribute '{}'", name));
   return out;
 }
@@ -445,10 +465,10 @@ std::vector<VirtualSource> Dataset::virtual_sources() const {
     VirtualSource src;
     std::string buf(static_cast<size_t>(std::max<ssize_t>(H5Pget_virtual_filename(plist.get(), i, nullptr, 0), 0)) + 1, '\0');
     H5Pget_virtual_filename(plist.get(), i, buf.data(), buf.size());
-    src.file = buf.c_str();
+    src.file = unescape_percent(buf.c_str());
     buf.assign(static_cast<size_t>(std::max<ssize_t>(H5Pget_virtual_dsetname(plist.get(), i, nullptr, 0), 0)) + 1, '\0');
     H5Pget_virtual_dsetname(plist.get(), i, buf.data(), buf.size());
-    src.dataset = buf.c_str();
+    src.dataset = unescape_percent(buf.c_str());
     Id space(H5Pget_virtual_srcspace(plist.get(), i), H5Sclose);
     const Shape s = space_shape(space.get());
     src.rows = s.empty() ? 0 : s[0];
@@ -484,6 +504,7 @@ void Dataset::transfer(bool write, DType memory, int64_t first, int64_t count, v
     mem_space = simple_space(full);
   }
   const auto n = static_cast<size_t>(element_count(slab));
+  if (n == 0) return;  // HDF5 refuses the null buffer of an empty vector
   if (stored == DType::string || stored == DType::other)
     fail(fmt::format("expected a numeric dataset, found {}", dtype_text()));
 
@@ -520,6 +541,7 @@ void Dataset::transfer(bool write, DType memory, int64_t first, int64_t count, v
 void Dataset::write_strings(const std::vector<std::string>& values) {
   silence_errors();
   check_size(values.size(), -1);
+  if (values.empty()) return;
   Id type = make_vlen_string_type();
   std::vector<const char*> ptrs;
   for (const auto& v : values) ptrs.push_back(v.c_str());
@@ -543,8 +565,9 @@ void Dataset::expect_shape(const Shape& expected) const {
   if (ok) return;
   // Show the found shape with the same wildcards, as in "expected [N,17,64,48], found [N,16,64,48]".
   Shape shown = found;
-  for (size_t i = 0; i < shown.size() && i < expected.size(); ++i)
-    if (expected[i] < 0) shown[i] = -1;
+  if (shown.size() == expected.size())
+    for (size_t i = 0; i < shown.size(); ++i)
+      if (expected[i] < 0) shown[i] = -1;
   fail(fmt::format("expected {}, found {}", shape_text(expected), shape_text(shown)));
 }
 
@@ -700,7 +723,8 @@ Dataset Group::create_virtual_dataset(const std::string& name, DType type, const
     std::vector<hsize_t> start(shape.size(), 0), count(src_shape.begin(), src_shape.end());
     start[0] = static_cast<hsize_t>(row);
     H5Sselect_hyperslab(vspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
-    if (H5Pset_virtual(dcpl.get(), vspace.get(), src.file.c_str(), src.dataset.c_str(), src_space.get()) < 0)
+    if (H5Pset_virtual(dcpl.get(), vspace.get(), escape_percent(src.file).c_str(), escape_percent(src.dataset).c_str(),
+                       src_space.get()) < 0)
       posekd::fail(file_, where, fmt::format("cannot map {}:{} (HDF5: {})", src.file, src.dataset, take_error_message()));
     row += src.rows;
   }
@@ -765,6 +789,14 @@ bool file_has_hdf5_signature(const std::string& path) {
   return found;
 }
 
+// File locking stays on where the file system has it and is skipped where it has not
+// (some cluster file systems), instead of failing every open there.
+Id disk_access() {
+  Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5Pset_file_locking(fapl.get(), 1, 1);
+  return fapl;
+}
+
 [[noreturn]] void fail_open(const std::string& label, bool signature_found, const std::string& hdf5_message) {
   if (!signature_found) posekd::fail(label, "", "expected an HDF5 file, found no HDF5 signature");
   posekd::fail(label, "", "truncated or damaged HDF5 file" + (hdf5_message.empty() ? std::string() : " (HDF5: " + hdf5_message + ")"));
@@ -774,19 +806,22 @@ bool file_has_hdf5_signature(const std::string& path) {
 
 File::~File() = default;
 
-File File::open(const std::string& path, bool writable) {
+File File::open(const std::string& path, bool writable, const std::string& label) {
   silence_errors();
   if (path == "-") {
     if (writable) throw Error("-: stdin cannot be opened for writing");
+    if (::isatty(STDIN_FILENO)) throw Error("<stdin>: expected an HDF5 file piped in, found a terminal");
     return open_image(read_all_stdin(), "<stdin>");
   }
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) posekd::fail(path, "", std::string("cannot open: ") + std::strerror(errno));
   if (S_ISDIR(st.st_mode)) posekd::fail(path, "", "expected a file, found a directory");
   if (!file_has_hdf5_signature(path)) fail_open(path, false, "");
-  Id fid(H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  // The property list outlives the error check: closing it would clear HDF5's error stack.
+  const Id fapl = disk_access();
+  Id fid(H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl.get()), H5Fclose);
   if (!fid) fail_open(path, true, take_error_message());
-  return File(std::move(fid), path, false);
+  return File(std::move(fid), label.empty() ? path : label, false);
 }
 
 File File::open_image(std::vector<unsigned char> bytes, const std::string& label) {
@@ -802,11 +837,13 @@ File File::open_image(std::vector<unsigned char> bytes, const std::string& label
   return File(std::move(fid), label, true);
 }
 
-File File::create(const std::string& path) {
+File File::create(const std::string& path, const std::string& label) {
   silence_errors();
-  Id fid(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-  if (!fid) posekd::fail(path, "", "cannot create HDF5 file (HDF5: " + take_error_message() + ")");
-  return File(std::move(fid), path, false);
+  const std::string& name = label.empty() ? path : label;
+  const Id fapl = disk_access();
+  Id fid(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+  if (!fid) posekd::fail(name, "", "cannot create HDF5 file " + path + " (HDF5: " + take_error_message() + ")");
+  return File(std::move(fid), name, false);
 }
 
 File File::create_in_memory(const std::string& label) {
@@ -866,10 +903,10 @@ OutputFile::OutputFile(std::string target, OutputOptions options) : target_(std:
   temp_ = partial_path(target_);
   struct stat st {};
   if (options_.resumable && ::stat(temp_.c_str(), &st) == 0) {
-    file_ = File::open(temp_, true);
+    file_ = File::open(temp_, true, target_);
     resumed_ = true;
   } else {
-    file_ = File::create(temp_);
+    file_ = File::create(temp_, target_);
   }
 }
 

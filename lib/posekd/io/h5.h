@@ -221,9 +221,10 @@ class File : public Group {
 
   // "-" reads the whole of stdin and opens it as a file image. Errors say whether the file
   // is missing, not HDF5 at all, or truncated/damaged.
-  static File open(const std::string& path, bool writable = false);
+  // `label` names the file in errors (the target of an OutputFile rather than its .partial).
+  static File open(const std::string& path, bool writable = false, const std::string& label = "");
   static File open_image(std::vector<unsigned char> bytes, const std::string& label);
-  static File create(const std::string& path);  // truncates an existing file
+  static File create(const std::string& path, const std::string& label = "");  // truncates
   static File create_in_memory(const std::string& label);
 
   std::vector<unsigned char> image();  // the file's bytes (flushes first)

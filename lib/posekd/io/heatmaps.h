@@ -114,7 +114,8 @@ class HeatmapsReader {
   int64_t done_count() const;
   bool complete() const { return done_count() == size(); }
 
-  // One sample's K*h*w map as float32, read without touching the other samples.
+  // One sample's K*h*w map as float32, read without touching the other samples. Rows not
+  // yet done (an unfinished dump) are refused.
   void read_heatmaps(int64_t index, float* out) const;
   std::vector<float> heatmaps(int64_t index) const;
   HeatmapSample sample(int64_t index) const;
@@ -130,7 +131,8 @@ class HeatmapsReader {
   Provenance provenance_;
   std::vector<int64_t> sample_ids_;
   std::unordered_map<int64_t, int64_t> index_by_id_;
-  h5::Dataset image_id_, crop_, heatmaps_, coords_, done_;
+  h5::Dataset image_id_, crop_, heatmaps_, coords_;
+  std::vector<uint8_t> done_;
   std::map<std::string, h5::Dataset> extras_;
 };
 

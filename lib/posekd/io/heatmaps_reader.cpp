@@ -38,13 +38,12 @@ HeatmapsReader::HeatmapsReader(h5::File file) : file_(std::move(file)) {
   image_id_ = file_.open_dataset("image_id");
   crop_ = file_.open_dataset("crop");
   coords_ = file_.open_dataset("coords");
-  done_ = file_.open_dataset("done");
+  done_ = file_.open_dataset("done").read_all<uint8_t>();
   for (const auto& e : layout_.extras) extras_[e.path] = file_.open_dataset(e.path);
   sample_ids_ = file_.open_dataset("sample_id").read_all<int64_t>();
   index_by_id_.reserve(sample_ids_.size());
-  const auto done = done_.read_all<uint8_t>();
   for (size_t i = 0; i < sample_ids_.size(); ++i) {
-    if (!done[i]) continue;  // rows of an unfinished dump hold no ids yet
+    if (!done_[i]) continue;  // rows of an unfinished dump hold no ids yet
     auto [it, inserted] = index_by_id_.emplace(sample_ids_[i], static_cast<int64_t>(i));
     if (!inserted)
       fail(path(), "/sample_id", fmt::format("expected unique ids, found {} at rows {} and {}", sample_ids_[i], it->second, i));
@@ -56,14 +55,13 @@ int64_t HeatmapsReader::index_of(int64_t sample_id) const {
   return it == index_by_id_.end() ? -1 : it->second;
 }
 
-int64_t HeatmapsReader::done_count() const {
-  const auto done = done_.read_all<uint8_t>();
-  return std::count(done.begin(), done.end(), uint8_t{1});
-}
+int64_t HeatmapsReader::done_count() const { return std::count(done_.begin(), done_.end(), uint8_t{1}); }
 
 void HeatmapsReader::check_index(int64_t index) const {
   if (index < 0 || index >= size())
     fail(path(), "/heatmaps", fmt::format("expected a sample index in [0, {}), found {}", size(), index));
+  if (!done_[static_cast<size_t>(index)])
+    fail(path(), "/done", fmt::format("expected sample {} written, found it not done (an unfinished dump)", index));
 }
 
 void HeatmapsReader::read_heatmaps(int64_t index, float* out) const {
