@@ -14,6 +14,8 @@
 #include "posekd/eval/pck.h"
 #include "posekd/eval/postprocess.h"
 #include "posekd/eval/run_eval.h"
+#include "posekd/data/dataset.h"
+#include "posekd/io/heatmaps.h"
 #include "test_support.h"
 
 using namespace posekd;
@@ -304,4 +306,57 @@ TEST_CASE("pose-eval inputs: bad predictions are errors that name the file and t
             .find("no result has a category of") != std::string::npos);
   o.metrics = {"nope"};
   CHECK_THROWS_AS(evaluate(o), UsageError);
+}
+
+TEST_CASE("pose-eval inputs: /coords of a heatmaps file, joined on sample ids") {
+  test::ScratchDir dir("eval_hm");
+  const Dataset gt = read_dataset(fixture("coco_000.gt.json"));
+  auto dump = [&](const std::string& name, float nan_at, int64_t id_offset) {
+    io::HeatmapsLayout l;
+    l.samples = static_cast<int64_t>(gt.instances.size());
+    l.skeleton = gt.skeleton;
+    l.joints = 17;
+    l.height = 4;
+    l.width = 3;
+    l.dtype = h5::DType::float32;
+    l.model_spec = "hourglass:stacks=1,channels=16";
+    l.input_size = {12, 16};
+    const std::string path = dir.file(name);
+    io::HeatmapsWriter w(path, l);
+    // Written in reverse order: the join is by id, not by position.
+    for (int64_t i = 0; i < l.samples; ++i) {
+      const Instance& inst = gt.instances[static_cast<std::size_t>(l.samples - 1 - i)];
+      io::HeatmapSample s;
+      s.sample_id = inst.sample_id + id_offset;
+      s.image_id = inst.image_id;
+      s.heatmaps.assign(static_cast<std::size_t>(l.map_values()), 0.f);
+      for (const auto& k : inst.keypoints) s.coords.insert(s.coords.end(), {k.x, k.y, 0.9f});
+      if (i == 0) s.coords[0] = nan_at;
+      w.write(i, s);
+      w.mark_done(i);
+    }
+    w.commit();
+    return path;
+  };
+  EvalOptions o;
+  o.ground_truth = fixture("coco_000.gt.json");
+  o.predictions = dump("exact.hm.h5", gt.instances.back().keypoints[0].x, 0);
+  o.metrics = {"pck"};
+  const auto r = evaluate(o)[0];
+  CHECK(r.value("Mean") == 100);  // the ground truth itself, every visible joint correct
+  o.predictions = dump("nan.hm.h5", std::nanf(""), 0);
+  try {
+    evaluate(o);
+    FAIL("NaN coordinates accepted");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find("nan.hm.h5:/coords:[0]") != std::string::npos);
+    CHECK(std::string(e.what()).find("expected a finite number, found nan") != std::string::npos);
+  }
+  o.predictions = dump("ids.hm.h5", 1.f, 100000);
+  try {
+    evaluate(o);
+    FAIL("unknown sample ids accepted");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find("ids.hm.h5:/sample_id: " + std::to_string(gt.instances.size()) + " of ") != std::string::npos);
+  }
 }
