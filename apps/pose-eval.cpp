@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "posekd/cli/tool.h"
+#include "posekd/core/error.h"
 #include "posekd/eval/run_eval.h"
 
 int main(int argc, char** argv) {
@@ -29,14 +30,18 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--rescore", opts.rescore, "Rescore each prediction: mean keypoint score above the threshold x its score (HRNet)");
   app.add_option("--rescore-threshold", opts.rescore_threshold, "Keypoint score threshold of --rescore")->capture_default_str();
-  app.add_option("--oks-nms", opts.oks_nms, "OKS-NMS per image at this OKS threshold before evaluating (HRNet: 0.9)")
-      ->check(CLI::Range(0.0, 1.0));
-  auto* json_flag = app.add_flag("--json", json, "Write JSON instead of a table");
-  app.add_flag("--csv", csv, "Write CSV (metric,section,name,column,value) instead of a table")->excludes(json_flag);
+  app.add_option("--oks-nms", opts.oks_nms, "OKS-NMS per image at this OKS threshold before evaluating (HRNet: 0.9; 0: off)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_flag("--json", json, "Write JSON instead of a table");
+  app.add_flag("--csv", csv, "Write CSV (metric,section,name,column,value) instead of a table (not with --json)");
   app.add_flag("--per-joint", opts.per_joint, "Add the per-joint breakdown (PCK metrics)");
   app.add_option("--plot", opts.plot, "Draw PCK-vs-threshold and AP-vs-OKS-threshold curves into this PNG");
   app.add_flag("--force", force, "Overwrite an existing --plot file");
   return tool.run(argc, argv, [&] {
+    // Checked here, not with CLI11's excludes(): --print-config writes both flags as false,
+    // and excludes() would refuse that file.
+    if (json && csv) throw posekd::UsageError("--json and --csv exclude each other");
     if (json) opts.output_format = "json";
     if (csv) opts.output_format = "csv";
     if (!opts.plot.empty()) posekd::cli::check_output_path(opts.plot, force);

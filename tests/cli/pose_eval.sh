@@ -30,6 +30,12 @@ expect_stderr 'curves.png: output exists \(use --force to overwrite\)'
 expect_status 0 pose-eval "$GT" "$PRED" --plot curves.png --force --rescore --oks-nms 0.9
 expect_stdout 'post-processing: rescoring on, OKS-NMS at 0.9'
 
+# --print-config round-trips through --config.
+expect_status 0 pose-eval "$GT" "$PRED" --print-config
+cp out.txt eval.toml
+expect_status 0 pose-eval --config eval.toml
+expect_stdout '^COCO keypoints'
+
 # Bad input: one line, naming the file and the entry.
 IMG=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["images"][0]["id"])' "$GT")
 KP=$(/usr/bin/python3 -c 'print(",".join(str(10 + i) if i % 3 < 2 else "1" for i in range(51)))')
@@ -62,6 +68,7 @@ expect_stderr "--metric: expected coco, crowdpose, pckh, lsp-pck or pck, found '
 expect_status 2 pose-eval "$GT" "$PRED" --pckh-variant loose
 expect_stderr "--pckh-variant: expected default, strict, plain-mean, head-neck or hrnet, found 'loose'"
 expect_status 2 pose-eval "$GT" "$PRED" --json --csv
+expect_stderr '^pose-eval: error: --json and --csv exclude each other$'
 
 if have_realdata; then
   R="$POSEKD_REALDATA"

@@ -177,7 +177,7 @@ std::vector<std::string> default_metrics(const Dataset& gt) {
 
 std::vector<MetricReport> evaluate(const EvalOptions& o, EvalInputs* inputs) {
   for (const auto& m : o.metrics)
-    if (std::find(std::begin(kMetrics), std::end(kMetrics), m) == std::end(kMetrics))
+    if (!m.empty() && std::find(std::begin(kMetrics), std::end(kMetrics), m) == std::end(kMetrics))
       throw UsageError(fmt::format("--metric: expected coco, crowdpose, pckh, lsp-pck or pck, found '{}'", m));
   const PckhVariant variant = parse_pckh_variant(o.pckh_variant);
   if (!(o.pck_alpha > 0 && o.pck_alpha <= 1)) throw UsageError(fmt::format("--pck-alpha: expected (0, 1], found {}", o.pck_alpha));
@@ -196,7 +196,10 @@ std::vector<MetricReport> evaluate(const EvalOptions& o, EvalInputs* inputs) {
   postprocess_predictions(preds, gt.skeleton.sigmas, o.rescore, o.rescore_threshold, o.oks_nms);
   if (o.oks_nms > 0) log::info("OKS-NMS at {}: {} of {} predictions kept", o.oks_nms, preds.detections.size(), read_count);
 
-  const std::vector<std::string> metrics = o.metrics.empty() ? default_metrics(gt) : o.metrics;
+  std::vector<std::string> metrics;
+  for (const auto& m : o.metrics)
+    if (!m.empty()) metrics.push_back(m);  // --print-config writes an unset --metric as ""
+  if (metrics.empty()) metrics = default_metrics(gt);
   KeypointEvalParams params;
   params.sigmas = gt.skeleton.sigmas;
   std::vector<MetricReport> reports;
