@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -228,6 +229,14 @@ TEST_CASE("real samples: COCO, OCHuman, CrowdPose and MPII against the reference
   CHECK(plain.value("Mean@0.1") == double(hrnet["Mean@0.1 (at 0.1)"]));
   o.pckh_variant = "hrnet";
   CHECK(evaluate(o)[0].value("Mean@0.1") == double(hrnet["Mean@0.1"]));
+  const simdjson::dom::element variants = expected["realdata_mpii_variants"];
+  o.pckh_variant = "strict";
+  CHECK(evaluate(o)[0].value("Mean") == double(variants["strict Mean"]));
+  CHECK(evaluate(o)[0].value("Elbow") == double(variants["strict Elbow"]));
+  o.pckh_variant = "plain-mean,head-neck";
+  const auto combined = evaluate(o)[0];
+  CHECK(combined.value("Mean") == double(variants["plain-mean Mean"]));
+  CHECK(combined.value("Head") == double(variants["head-neck Head"]));
 }
 
 TEST_CASE("postprocess: HRNet's rescoring and oks_nms, tie order included") {
@@ -359,4 +368,35 @@ TEST_CASE("pose-eval inputs: /coords of a heatmaps file, joined on sample ids") 
   } catch (const Error& e) {
     CHECK(std::string(e.what()).find("ids.hm.h5:/sample_id: " + std::to_string(gt.instances.size()) + " of ") != std::string::npos);
   }
+}
+
+TEST_CASE("lsp-pck: the torso (left shoulder to right hip) is the unit; <= at the threshold") {
+  test::ScratchDir dir("eval_lsp");
+  const Skeleton& lsp = Skeleton::load("lsp14");
+  // One person: left shoulder (9) at (100, 100), right hip (2) at (100, 200): torso 100 px.
+  std::string kp, pred;
+  for (int j = 0; j < 14; ++j) {
+    const double x = j == 9 || j == 2 ? 100 : 50 + 10 * j, y = j == 9 ? 100 : j == 2 ? 200 : 150;
+    // Joint 0 off by exactly 0.2 torso (hit with <=), joint 1 by 0.21 (miss).
+    const double dx = j == 0 ? 20 : j == 1 ? 21 : 0;
+    kp += fmt::format("{}{},{},2", j ? "," : "", x, y);
+    pred += fmt::format("{}{},{},0.9", j ? "," : "", x + dx, y);
+  }
+  std::string names;
+  for (const auto& n : lsp.joints) names += (names.empty() ? "\"" : ",\"") + n + "\"";
+  std::ofstream(dir.file("gt.json")) << R"({"images":[{"id":1,"file_name":"a.jpg","width":300,"height":300}],)"
+                                     << R"("categories":[{"id":1,"name":"person","keypoints":[)" << names << R"(],"skeleton":[]}],)"
+                                     << R"("annotations":[{"id":1,"image_id":1,"category_id":1,"iscrowd":0,"num_keypoints":14,)"
+                                     << R"("area":20000,"bbox":[40,90,200,120],"keypoints":[)" << kp << "]}]}";
+  std::ofstream(dir.file("pred.json")) << R"([{"image_id":1,"category_id":1,"score":0.9,"keypoints":[)" << pred << "]}]";
+  EvalOptions o;
+  o.ground_truth = dir.file("gt.json");
+  o.predictions = dir.file("pred.json");
+  o.dataset_format = "coco";
+  o.skeleton = "lsp14";
+  const auto r = evaluate(o)[0];  // lsp14 defaults to lsp-pck
+  CHECK(r.metric == "lsp-pck");
+  CHECK(r.value("Ankle") == 100);  // right ankle off by exactly 0.2 torso: a hit with <=
+  CHECK(r.value("Knee") == 50);   // right knee missed at 0.21
+  CHECK(r.value("Mean") == doctest::Approx(100.0 * 13 / 14));
 }
