@@ -270,9 +270,9 @@ std::array<double, 10> coco_keypoint_stats(const KeypointEvaluation& e) {
           summarize(e, false, "large")};
 }
 
-std::vector<double> ap_per_oks_threshold(const KeypointEvaluation& e) {
+std::vector<double> ap_per_oks_threshold(const KeypointEvaluation& e, const std::string& area) {
   std::vector<double> out;
-  for (double t : e.oks_thresholds) out.push_back(summarize(e, true, "all", t));
+  for (double t : e.oks_thresholds) out.push_back(summarize(e, true, area, t));
   return out;
 }
 

@@ -73,7 +73,7 @@ double summarize(const KeypointEvaluation& e, bool average_precision, const std:
 extern const std::array<const char*, 10> coco_stat_names;  // AP, AP50, AP75, AP_M, AP_L, AR, ...
 std::array<double, 10> coco_keypoint_stats(const KeypointEvaluation& e);
 
-// AP at each OKS threshold (the mean over recall thresholds at area 'all'), for plots.
-std::vector<double> ap_per_oks_threshold(const KeypointEvaluation& e);
+// AP at each OKS threshold (the mean over recall thresholds at one area range), for plots.
+std::vector<double> ap_per_oks_threshold(const KeypointEvaluation& e, const std::string& area = "all");
 
 }  // namespace posekd

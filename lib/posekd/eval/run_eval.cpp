@@ -38,6 +38,13 @@ MetricReport coco_report(const Dataset& gt, const PosePredictions& p, const Keyp
   r.curve_x = "OKS threshold";
   r.curve_y = "AP";
   r.curves.push_back({"AP (all areas)", e.oks_thresholds, ap_per_oks_threshold(e)});
+  for (const char* area : {"medium", "large"}) {
+    auto ap = ap_per_oks_threshold(e, area);
+    // -1 (no person of that size) is not a value to draw.
+    for (double& v : ap)
+      if (v < 0) v = std::numeric_limits<double>::quiet_NaN();
+    r.curves.push_back({std::string("AP ") + area, e.oks_thresholds, ap});
+  }
   return r;
 }
 
