@@ -62,10 +62,10 @@ Issue parse_result(value v, ParsedResult& p, std::vector<double>& numbers) {
 }  // namespace
 
 std::vector<Result> read_results(const std::string& path, int expected_joints) {
-  const simdjson::padded_string text = json::load(path);
+  const json::Text text(path);
   simdjson::ondemand::parser parser;
   simdjson::ondemand::document doc;
-  if (auto e = parser.iterate(text).get(doc)) fail(path, "", fmt::format("not valid JSON ({})", simdjson::error_message(e)));
+  if (auto e = parser.iterate(text.view()).get(doc)) fail(path, "", fmt::format("not valid JSON ({})", simdjson::error_message(e)));
   simdjson::ondemand::array entries;
   if (auto e = doc.get_array().get(entries)) {
     if (!json::is_type_error(e)) json::fail_syntax(path, "", json::syntax_issue(e), text, doc);
