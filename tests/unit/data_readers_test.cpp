@@ -104,6 +104,10 @@ TEST_CASE("coco: instances in file order with ids, keypoints, boxes and resolved
   REQUIRE(d.find_image(7));
   CHECK(d.find_image(7)->file_name == "000007.jpg");
   CHECK(d.find_image(8) == nullptr);
+  Dataset changed = d;
+  changed.images.push_back(ImageInfo{42, "x.jpg", "x.jpg", 1, 1, -1});
+  REQUIRE(changed.find_image(42));
+  CHECK(changed.find_image(42)->file_name == "x.jpg");
 
   ReadOptions o;
   o.image_dir = "/data/coco/train2017";
@@ -142,6 +146,12 @@ TEST_CASE("coco: num_keypoints is the file's field, or the count of labelled joi
   CHECK(d.instances[0].num_keypoints == 3);
   CHECK(d.instances[1].num_keypoints == 12);
   CHECK(d.instances[1].iscrowd);
+
+  // numpy/pandas writers say 7.0 for 7.
+  const std::string floats = fmt::format(R"({{"area": 1, "keypoints": {}, "image_id": 1.0, "bbox": [0, 0, 1, 1], "id": 4.0}})", keypoints(17));
+  const Dataset f = read_dataset(write(dir, "f.json", coco_file({R"({"id": 1, "file_name": "a.jpg", "width": 640.0})"}, {floats})));
+  CHECK(f.instances[0].sample_id == 4);
+  CHECK(f.images[0].width == 640);
 }
 
 TEST_CASE("crowdpose: detected by crowdIndex or a 14-joint category; area is bbox w*h*0.53") {
@@ -269,6 +279,7 @@ TEST_CASE("coco: malformed input names the file, the element and the field") {
   check(coco_file({img}, {R"({"keypoints": [1, "x", 2], "id": 9})"}), ":annotations[0] (id 9):keypoints[1]: expected a number, found \"x\"");
   check(coco_file({img}, {R"({"keypoints": {"x": 1}, "id": 9})"}), ":annotations[0] (id 9):keypoints: expected an array of numbers, found an object");
   check(coco_file({img}, {R"({"id": 9.5})"}), ":annotations[0]:id: expected an integer, found 9.5");
+  check(R"({"images": [], "annotations": [], "images": []})", ":images: duplicate field at the top level");
   check(coco_file({img}, {R"({"image_id": 1, "keypoints": [], "bbox": [0, 0, 1, 1]})"}), ":annotations[0]:id: missing field");
   check(coco_file({img}, {R"({"id": 3, "keypoints": [], "bbox": [0, 0, 1, 1]})"}), ":annotations[0] (id 3):image_id: missing field");
   check(coco_file({img}, {R"({"id": 3, "image_id": 1, "bbox": [0, 0, 1, 1]})"}), ":annotations[0] (id 3):keypoints: missing field");
@@ -432,6 +443,8 @@ TEST_CASE("real data: COCO, CrowdPose, MPII, OCHuman and detections") {
   CHECK(crowd.instances[0].area == doctest::Approx(273.15 * 352.42 * 0.53));
   CHECK(crowd.instances[0].keypoints[13].x == 220);
   CHECK(crowd.instances[1].num_keypoints == 0);
+  CHECK(crowd.find_image(103319)->crowd_index == doctest::Approx(0.39));
+  CHECK(read_dataset(root + "/crowdpose/test_crowdpose.json", train).instances.size() == 4);
 
   const Dataset mpii = read_dataset(root + "/mpii/test_mpii.json", check);
   const Dataset mpii_head = read_dataset(root + "/mpii/test_mpii_with_headbox.json", check);

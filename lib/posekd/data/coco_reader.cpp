@@ -227,7 +227,7 @@ void read_coco_like(const Source& src, DatasetFormat requested, const std::strin
   std::vector<ParsedAnnotation> annotations;
   std::vector<ParsedCategory> categories;
   IssueList image_issues, annotation_issues, category_issues;
-  bool has_images = false, has_annotations = false;
+  bool has_images = false, has_annotations = false, has_categories = false;
   std::vector<double> numbers;
   numbers.reserve(64);
 
@@ -236,14 +236,17 @@ void read_coco_like(const Source& src, DatasetFormat requested, const std::strin
     std::string_view key;
     if (auto e = std::move(f).get(field)) json::fail_syntax(src.path, "", json::syntax_issue(e), src.text, src.doc);
     if (auto e = field.unescaped_key().get(key)) json::fail_syntax(src.path, "", json::syntax_issue(e), src.text, src.doc);
+    if (key == "images" || key == "annotations" || key == "categories") {
+      bool& seen = key == "images" ? has_images : key == "annotations" ? has_annotations : has_categories;
+      if (seen) fail(src.path, std::string(key), "duplicate field at the top level");
+      seen = true;
+    }
     if (key == "images") {
-      has_images = true;
       parse_section(
           src, field.value(), "images", image_issues,
           [&](value v) { return parse_image(v, images.emplace_back()); },
           [&](size_t i) { return element_place("images", i, images[i].has_id, images[i].info.id); });
     } else if (key == "annotations") {
-      has_annotations = true;
       parse_section(
           src, field.value(), "annotations", annotation_issues,
           [&](value v) { return parse_annotation(v, annotations.emplace_back(), numbers); },

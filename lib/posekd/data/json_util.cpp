@@ -109,7 +109,18 @@ Issue syntax_issue(simdjson::error_code e, std::string field) {
 }
 
 Issue read_int64(value v, int64_t& out) {
-  if (auto e = v.get_int64().get(out)) return type_issue(v, e, "an integer");
+  auto e = v.get_int64().get(out);
+  if (e == simdjson::INCORRECT_TYPE) {
+    // Files written through pandas or numpy say 640.0 for 640; an integral value is accepted.
+    double d = 0;
+    constexpr double kLimit = 9007199254740992.0;  // 2^53: beyond it a double is not exact
+    if (v.get_double().get(d) == simdjson::SUCCESS && d == static_cast<double>(static_cast<int64_t>(d)) && d > -kLimit &&
+        d < kLimit) {
+      out = static_cast<int64_t>(d);
+      return {};
+    }
+  }
+  if (e) return type_issue(v, e, "an integer");
   return {};
 }
 
