@@ -285,6 +285,8 @@ TEST_CASE("coco: malformed input names the file, the element and the field") {
   check(coco_file({img}, {R"({"id": 3, "image_id": 1, "bbox": [0, 0, 1, 1]})"}), ":annotations[0] (id 3):keypoints: missing field");
   const std::string no_bbox = fmt::format(R"({{"id": 3, "image_id": 1, "keypoints": {}, "area": 2}})", keypoints(17));
   check(coco_file({img}, {no_bbox}), ":annotations[0] (id 3):bbox: missing field");
+  // Elements are checked in file order: an earlier missing field wins over a later bad value.
+  check(coco_file({img}, {no_bbox, R"({"keypoints": "x", "id": 9})"}), ":annotations[0] (id 3):bbox: missing field");
   const std::string bad_bbox = fmt::format(R"({{"id": 3, "image_id": 1, "keypoints": {}, "area": 2, "bbox": [1, 2, 3]}})", keypoints(17));
   check(coco_file({img}, {bad_bbox}), ":annotations[0] (id 3):bbox: expected 4 numbers [x, y, w, h], found 3");
   const std::string no_area = fmt::format(R"({{"id": 3, "image_id": 1, "keypoints": {}, "bbox": [1, 2, 3, 4]}})", keypoints(17));

@@ -168,6 +168,13 @@ Issue read_numbers(value v, std::vector<double>& out) {
   return first;
 }
 
+bool keep(Issue& first, Issue issue, std::string_view field) {
+  if (!issue) return false;
+  issue.field = std::string(field) + issue.field;
+  if (issue.syntax || !first) first = std::move(issue);
+  return first.syntax;
+}
+
 std::string opening(const Text& text) {
   constexpr size_t kShown = 40;
   std::string_view t(text.data(), text.size());

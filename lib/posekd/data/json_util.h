@@ -69,6 +69,27 @@ Issue read_numbers(value v, std::vector<double>& out);
 // The start of the text, for "found ..." when the top level is not what a reader expects.
 std::string opening(const Text& text);
 
+// Keeps the first issue of an element, its field prefixed with `field`; returns true when
+// the JSON is broken and reading cannot go on.
+bool keep(Issue& first, Issue issue, std::string_view field);
+
+// Calls on_field(key, value&) -> Issue for each field of an object, in file order; fields the
+// callback does not consume are skipped. Returns the first issue.
+template <typename OnField>
+Issue for_each_field(value v, OnField&& on_field) {
+  simdjson::ondemand::object obj;
+  if (auto e = v.get_object().get(obj)) return type_issue(v, e, "an object");
+  Issue first;
+  for (auto f : obj) {
+    simdjson::ondemand::field field;
+    if (auto e = std::move(f).get(field)) return syntax_issue(e);
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) return syntax_issue(e);
+    if (keep(first, on_field(key, field.value()), key)) return first;
+  }
+  return first;
+}
+
 // "line L, column C" of a pointer into the loaded text, for syntax errors.
 std::string position(const Text& text, const char* at);
 
