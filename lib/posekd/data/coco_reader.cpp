@@ -21,13 +21,13 @@ using simdjson::ondemand::value;
 // bbox w·h·0.53 for every ground truth (the file's "area", if any, is never read).
 constexpr double kCrowdPoseAreaFactor = 0.53;
 
-struct ParsedImage {
-  ImageInfo info;
+// What an element's fields were, beside the ImageInfo or Instance they are parsed into in
+// place (no second copy of 150k instances).
+struct ImageFields {
   bool has_id = false, has_file_name = false;
 };
 
-struct ParsedAnnotation {
-  Instance instance;
+struct AnnotationFields {
   int64_t category_id = 0;
   size_t keypoint_numbers = 0, bbox_numbers = 0;
   bool has_id = false, has_image_id = false, has_category_id = false, has_keypoints = false, has_bbox = false,
@@ -47,30 +47,29 @@ struct FirstIssue {
   Issue issue;
 };
 
-Issue parse_image(value v, ParsedImage& p) {
+Issue parse_image(value v, ImageInfo& info, ImageFields& p) {
   return json::for_each_field(v, [&](std::string_view key, value& val) -> Issue {
     int64_t n = 0;
     if (key == "id") {
-      Issue issue = json::read_int64(val, p.info.id);
+      Issue issue = json::read_int64(val, info.id);
       p.has_id = !issue;
       return issue;
     }
     if (key == "file_name") {
       p.has_file_name = true;
-      return json::read_string(val, p.info.file_name);
+      return json::read_string(val, info.file_name);
     }
     if (key == "width" || key == "height") {
       Issue issue = json::read_int64(val, n);
-      (key == "width" ? p.info.width : p.info.height) = static_cast<int>(n);
+      (key == "width" ? info.width : info.height) = static_cast<int>(n);
       return issue;
     }
-    if (key == "crowdIndex") return json::read_double(val, p.info.crowd_index);
+    if (key == "crowdIndex") return json::read_double(val, info.crowd_index);
     return {};
   });
 }
 
-Issue parse_annotation(value v, ParsedAnnotation& p, std::vector<double>& numbers) {
-  Instance& inst = p.instance;
+Issue parse_annotation(value v, Instance& inst, AnnotationFields& p, std::vector<double>& numbers) {
   return json::for_each_field(v, [&](std::string_view key, value& val) -> Issue {
     if (key == "keypoints") {
       p.has_keypoints = true;
@@ -201,8 +200,8 @@ void read_coco_like(const Source& src, DatasetFormat requested, const std::strin
   simdjson::ondemand::object top;
   if (auto e = src.doc.get_object().get(top)) json::fail_syntax(src.path, "", json::syntax_issue(e), src.text, src.doc);
 
-  std::vector<ParsedImage> images;
-  std::vector<ParsedAnnotation> annotations;
+  std::vector<ImageFields> images;
+  std::vector<AnnotationFields> annotations;
   std::vector<ParsedCategory> categories;
   FirstIssue image_issue, annotation_issue, category_issue;
   bool has_images = false, has_annotations = false, has_categories = false;
@@ -222,14 +221,14 @@ void read_coco_like(const Source& src, DatasetFormat requested, const std::strin
     if (key == "images") {
       parse_section(
           src, field.value(), "images", image_issue,
-          [&](value v) { return parse_image(v, images.emplace_back()); },
-          [&](size_t i) { return element_place("images", i, images[i].has_id, images[i].info.id); });
+          [&](value v) { return parse_image(v, out.images.emplace_back(), images.emplace_back()); },
+          [&](size_t i) { return element_place("images", i, images[i].has_id, out.images[i].id); });
     } else if (key == "annotations") {
       parse_section(
           src, field.value(), "annotations", annotation_issue,
-          [&](value v) { return parse_annotation(v, annotations.emplace_back(), numbers); },
+          [&](value v) { return parse_annotation(v, out.instances.emplace_back(), annotations.emplace_back(), numbers); },
           [&](size_t i) {
-            return element_place("annotations", i, annotations[i].has_id, annotations[i].instance.sample_id);
+            return element_place("annotations", i, annotations[i].has_id, out.instances[i].sample_id);
           });
     } else if (key == "categories") {
       parse_section(
@@ -246,7 +245,7 @@ void read_coco_like(const Source& src, DatasetFormat requested, const std::strin
   DatasetFormat format = requested;
   if (format == DatasetFormat::automatic) {
     bool crowdpose = false;
-    for (const auto& im : images) crowdpose = crowdpose || im.info.crowd_index >= 0;
+    for (const auto& im : out.images) crowdpose = crowdpose || im.crowd_index >= 0;
     for (const auto& c : categories) crowdpose = crowdpose || c.category.keypoints.size() == 14;
     format = crowdpose ? DatasetFormat::crowdpose : DatasetFormat::coco;
   }
@@ -283,26 +282,23 @@ void read_coco_like(const Source& src, DatasetFormat requested, const std::strin
 
   std::unordered_map<int64_t, size_t> image_index;
   image_index.reserve(images.size());
-  out.images.reserve(images.size());
   for (size_t i = 0; i < images.size(); ++i) {
-    ParsedImage& p = images[i];
-    const std::string place = element_place("images", i, p.has_id, p.info.id);
+    const ImageFields& p = images[i];
+    ImageInfo& info = out.images[i];
+    const std::string place = element_place("images", i, p.has_id, info.id);
     fail_on_issue(src, image_issue, i, place);
     if (!p.has_id) fail(src.path, place + ":id", "missing field");
     if (!p.has_file_name) fail(src.path, place + ":file_name", "missing field");
-    if (!image_index.emplace(p.info.id, i).second)
-      fail(src.path, place + ":id", fmt::format("duplicate image id, first at images[{}]", image_index[p.info.id]));
-    p.info.path = resolve_image_path(src.image_dir, p.info.file_name);
-    out.images.push_back(std::move(p.info));
+    if (!image_index.emplace(info.id, i).second)
+      fail(src.path, place + ":id", fmt::format("duplicate image id, first at images[{}]", image_index[info.id]));
+    info.path = resolve_image_path(src.image_dir, info.file_name);
   }
-  images = {};
 
   std::unordered_map<int64_t, size_t> annotation_index;
   annotation_index.reserve(annotations.size());
-  out.instances.reserve(annotations.size());
   for (size_t i = 0; i < annotations.size(); ++i) {
-    ParsedAnnotation& p = annotations[i];
-    Instance& inst = p.instance;
+    const AnnotationFields& p = annotations[i];
+    Instance& inst = out.instances[i];
     const std::string place = element_place("annotations", i, p.has_id, inst.sample_id);
     fail_on_issue(src, annotation_issue, i, place);
     if (!p.has_id) fail(src.path, place + ":id", "missing field");
@@ -327,7 +323,6 @@ void read_coco_like(const Source& src, DatasetFormat requested, const std::strin
       fail(src.path, place + ":category_id", fmt::format("no category with id {} in categories", p.category_id));
     if (!p.has_num_keypoints) inst.num_keypoints = count_labelled(inst.keypoints);
     inst.image_path = out.images[image->second].path;
-    out.instances.push_back(std::move(inst));
   }
 }
 
