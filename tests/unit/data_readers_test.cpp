@@ -339,7 +339,10 @@ TEST_CASE("mpii: malformed rows name the row index, the image and the field") {
   check(R"([{"image": "a.jpg", "center": [1, 2, 3], "scale": 1}])", ":[0] (a.jpg):center: expected 2 numbers [x, y], found 3");
   check(R"([{"image": "a.jpg", "center": [1, 2], "scale": "big"}])", ":[0] (a.jpg):scale: expected a number, found \"big\"");
   check(R"([{"image": "a.jpg", "center": [1, 2], "scale": 1, "headbox": [1, 2]}])", ":[0] (a.jpg):headbox: expected 4 numbers [x1, y1, x2, y2], found 2");
-  check(R"([{"center": [1, 2], "scale": 1}])", ":[0]:image: missing field");
+  check(R"([{"image": "a.jpg", "center": [1, 2], "scale": 1}, {"center": [1, 2], "scale": 1}])", ":[1]:image: missing field");
+  // A results file given as a dataset says what a top-level array is taken for.
+  check(R"([{"image_id": 1, "bbox": [1, 2, 3, 4], "score": 1}])",
+        ":[0]:image: missing field (a top-level array is read as MPII rows {image, center, scale, joints, joints_vis})");
   check(R"([[1, 2]])", ":[0]: expected an object, found an array");
 }
 

@@ -100,7 +100,10 @@ void read_mpii(const Source& src, const std::string& skeleton_name, Dataset& out
     if (issue.syntax) json::fail_syntax(src.path, place, issue, src.text, src.doc);
     // Rows are validated as they come: an MPII row carries no id that appears after its fields.
     if (issue) fail(src.path, json::join_place(place, issue.field), issue.message);
-    if (!p.has_image) fail(src.path, place + ":image", "missing field");
+    if (!p.has_image)
+      fail(src.path, place + ":image",
+           index == 0 ? "missing field (a top-level array is read as MPII rows {image, center, scale, joints, joints_vis})"
+                      : "missing field");
     if (!p.has_center) fail(src.path, place + ":center", "missing field");
     if (!p.has_scale) fail(src.path, place + ":scale", "missing field");
     if (p.center.size() != 2) fail(src.path, place + ":center", fmt::format("expected 2 numbers [x, y], found {}", p.center.size()));
