@@ -71,7 +71,8 @@ struct Dataset {
 // - MPII: HRNet's conversion (mpii.py): centre/scale adjusted (y + 15·scale, scale × 1.25)
 //   and centre, joints and headbox shifted by -1 to 0-based pixels; v = joints_vis; box = the
 //   square of side 200·(file scale) around that centre; sample_id = row index; image ids
-//   number the distinct image names in order of first appearance.
+//   number the distinct image names in order of first appearance; width and height are 0
+//   (the file has none).
 // Malformed input throws posekd::Error naming the file, the element and the field.
 Dataset read_dataset(const std::string& path, const ReadOptions& options = {});
 
