@@ -317,6 +317,29 @@ TEST_CASE("json syntax errors are errors, with the position when simdjson knows 
   CHECK(error_of(dir.path().string()) == dir.path().string() + ": is a directory, expected a JSON file");
 }
 
+TEST_CASE("every truncation of a file is an error, never a crash or a partial dataset") {
+  test::ScratchDir dir("truncated");
+  const std::string whole = coco_file({coco_image(1), coco_image(2)}, {coco_annotation(10, 1), coco_annotation(20, 2)});
+  REQUIRE(read_dataset(write(dir, "whole.json", whole)).instances.size() == 2);
+  for (size_t cut = 0; cut + 1 < whole.size(); cut += 5) {
+    CAPTURE(cut);
+    CHECK_THROWS_AS(read_dataset(write(dir, "cut.json", whole.substr(0, cut))), Error);
+  }
+  const std::string rows = R"([{"image": "a.jpg", "center": [1, 2], "scale": 1, "headbox": [1, 2, 3, 4]},
+                               {"image": "b.jpg", "center": [3, 4], "scale": 2}])";
+  REQUIRE(read_dataset(write(dir, "rows.json", rows)).instances.size() == 2);
+  const std::string results = R"([{"image_id": 1, "score": 0.5, "bbox": [1, 2, 3, 4]}, {"image_id": 2, "score": 1, "keypoints": [1, 2, 3]}])";
+  REQUIRE(read_results(write(dir, "results.json", results)).size() == 2);
+  for (size_t cut = 0; cut + 1 < rows.size(); cut += 3) {
+    CAPTURE(cut);
+    CHECK_THROWS_AS(read_dataset(write(dir, "cut.json", rows.substr(0, cut))), Error);
+  }
+  for (size_t cut = 0; cut + 1 < results.size(); cut += 3) {
+    CAPTURE(cut);
+    CHECK_THROWS_AS(read_results(write(dir, "cut.json", results.substr(0, cut))), Error);
+  }
+}
+
 TEST_CASE("mpii: malformed rows name the row index, the image and the field") {
   test::ScratchDir dir("mpii-bad");
   auto check = [&](const std::string& json, const std::string& expected) {
