@@ -3,6 +3,7 @@
 // HRNet's lib/dataset/mpii.py converts them so crops and PCKh match it.
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <unordered_map>
 
 #include "posekd/core/error.h"
