@@ -104,6 +104,10 @@ TEST_CASE("coco: instances in file order with ids, keypoints, boxes and resolved
   REQUIRE(d.find_image(7));
   CHECK(d.find_image(7)->file_name == "000007.jpg");
   CHECK(d.find_image(8) == nullptr);
+  Dataset changed = d;
+  changed.images.push_back(ImageInfo{42, "x.jpg", "x.jpg", 1, 1, -1});
+  REQUIRE(changed.find_image(42));
+  CHECK(changed.find_image(42)->file_name == "x.jpg");
 
   ReadOptions o;
   o.image_dir = "/data/coco/train2017";
@@ -142,6 +146,12 @@ TEST_CASE("coco: num_keypoints is the file's field, or the count of labelled joi
   CHECK(d.instances[0].num_keypoints == 3);
   CHECK(d.instances[1].num_keypoints == 12);
   CHECK(d.instances[1].iscrowd);
+
+  // numpy/pandas writers say 7.0 for 7.
+  const std::string floats = fmt::format(R"({{"area": 1, "keypoints": {}, "image_id": 1.0, "bbox": [0, 0, 1, 1], "id": 4.0}})", keypoints(17));
+  const Dataset f = read_dataset(write(dir, "f.json", coco_file({R"({"id": 1, "file_name": "a.jpg", "width": 640.0})"}, {floats})));
+  CHECK(f.instances[0].sample_id == 4);
+  CHECK(f.images[0].width == 640);
 }
 
 TEST_CASE("crowdpose: detected by crowdIndex or a 14-joint category; area is bbox w*h*0.53") {
@@ -269,11 +279,14 @@ TEST_CASE("coco: malformed input names the file, the element and the field") {
   check(coco_file({img}, {R"({"keypoints": [1, "x", 2], "id": 9})"}), ":annotations[0] (id 9):keypoints[1]: expected a number, found \"x\"");
   check(coco_file({img}, {R"({"keypoints": {"x": 1}, "id": 9})"}), ":annotations[0] (id 9):keypoints: expected an array of numbers, found an object");
   check(coco_file({img}, {R"({"id": 9.5})"}), ":annotations[0]:id: expected an integer, found 9.5");
+  check(R"({"images": [], "annotations": [], "images": []})", ":images: duplicate field at the top level");
   check(coco_file({img}, {R"({"image_id": 1, "keypoints": [], "bbox": [0, 0, 1, 1]})"}), ":annotations[0]:id: missing field");
   check(coco_file({img}, {R"({"id": 3, "keypoints": [], "bbox": [0, 0, 1, 1]})"}), ":annotations[0] (id 3):image_id: missing field");
   check(coco_file({img}, {R"({"id": 3, "image_id": 1, "bbox": [0, 0, 1, 1]})"}), ":annotations[0] (id 3):keypoints: missing field");
   const std::string no_bbox = fmt::format(R"({{"id": 3, "image_id": 1, "keypoints": {}, "area": 2}})", keypoints(17));
   check(coco_file({img}, {no_bbox}), ":annotations[0] (id 3):bbox: missing field");
+  // Elements are checked in file order: an earlier missing field wins over a later bad value.
+  check(coco_file({img}, {no_bbox, R"({"keypoints": "x", "id": 9})"}), ":annotations[0] (id 3):bbox: missing field");
   const std::string bad_bbox = fmt::format(R"({{"id": 3, "image_id": 1, "keypoints": {}, "area": 2, "bbox": [1, 2, 3]}})", keypoints(17));
   check(coco_file({img}, {bad_bbox}), ":annotations[0] (id 3):bbox: expected 4 numbers [x, y, w, h], found 3");
   const std::string no_area = fmt::format(R"({{"id": 3, "image_id": 1, "keypoints": {}, "bbox": [1, 2, 3, 4]}})", keypoints(17));
@@ -304,6 +317,29 @@ TEST_CASE("json syntax errors are errors, with the position when simdjson knows 
   CHECK(error_of(dir.path().string()) == dir.path().string() + ": is a directory, expected a JSON file");
 }
 
+TEST_CASE("every truncation of a file is an error, never a crash or a partial dataset") {
+  test::ScratchDir dir("truncated");
+  const std::string whole = coco_file({coco_image(1), coco_image(2)}, {coco_annotation(10, 1), coco_annotation(20, 2)});
+  REQUIRE(read_dataset(write(dir, "whole.json", whole)).instances.size() == 2);
+  for (size_t cut = 0; cut + 1 < whole.size(); cut += 5) {
+    CAPTURE(cut);
+    CHECK_THROWS_AS(read_dataset(write(dir, "cut.json", whole.substr(0, cut))), Error);
+  }
+  const std::string rows = R"([{"image": "a.jpg", "center": [1, 2], "scale": 1, "headbox": [1, 2, 3, 4]},
+                               {"image": "b.jpg", "center": [3, 4], "scale": 2}])";
+  REQUIRE(read_dataset(write(dir, "rows.json", rows)).instances.size() == 2);
+  const std::string results = R"([{"image_id": 1, "score": 0.5, "bbox": [1, 2, 3, 4]}, {"image_id": 2, "score": 1, "keypoints": [1, 2, 3]}])";
+  REQUIRE(read_results(write(dir, "results.json", results)).size() == 2);
+  for (size_t cut = 0; cut + 1 < rows.size(); cut += 3) {
+    CAPTURE(cut);
+    CHECK_THROWS_AS(read_dataset(write(dir, "cut.json", rows.substr(0, cut))), Error);
+  }
+  for (size_t cut = 0; cut + 1 < results.size(); cut += 3) {
+    CAPTURE(cut);
+    CHECK_THROWS_AS(read_results(write(dir, "cut.json", results.substr(0, cut))), Error);
+  }
+}
+
 TEST_CASE("mpii: malformed rows name the row index, the image and the field") {
   test::ScratchDir dir("mpii-bad");
   auto check = [&](const std::string& json, const std::string& expected) {
@@ -326,7 +362,10 @@ TEST_CASE("mpii: malformed rows name the row index, the image and the field") {
   check(R"([{"image": "a.jpg", "center": [1, 2, 3], "scale": 1}])", ":[0] (a.jpg):center: expected 2 numbers [x, y], found 3");
   check(R"([{"image": "a.jpg", "center": [1, 2], "scale": "big"}])", ":[0] (a.jpg):scale: expected a number, found \"big\"");
   check(R"([{"image": "a.jpg", "center": [1, 2], "scale": 1, "headbox": [1, 2]}])", ":[0] (a.jpg):headbox: expected 4 numbers [x1, y1, x2, y2], found 2");
-  check(R"([{"center": [1, 2], "scale": 1}])", ":[0]:image: missing field");
+  check(R"([{"image": "a.jpg", "center": [1, 2], "scale": 1}, {"center": [1, 2], "scale": 1}])", ":[1]:image: missing field");
+  // A results file given as a dataset says what a top-level array is taken for.
+  check(R"([{"image_id": 1, "bbox": [1, 2, 3, 4], "score": 1}])",
+        ":[0]:image: missing field (a top-level array is read as MPII rows {image, center, scale, joints, joints_vis})");
   check(R"([[1, 2]])", ":[0]: expected an object, found an array");
 }
 
@@ -432,6 +471,8 @@ TEST_CASE("real data: COCO, CrowdPose, MPII, OCHuman and detections") {
   CHECK(crowd.instances[0].area == doctest::Approx(273.15 * 352.42 * 0.53));
   CHECK(crowd.instances[0].keypoints[13].x == 220);
   CHECK(crowd.instances[1].num_keypoints == 0);
+  CHECK(crowd.find_image(103319)->crowd_index == doctest::Approx(0.39));
+  CHECK(read_dataset(root + "/crowdpose/test_crowdpose.json", train).instances.size() == 4);
 
   const Dataset mpii = read_dataset(root + "/mpii/test_mpii.json", check);
   const Dataset mpii_head = read_dataset(root + "/mpii/test_mpii_with_headbox.json", check);

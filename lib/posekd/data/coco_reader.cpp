@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <cstdint>
 #include <unordered_map>
 
 #include "posekd/core/error.h"
@@ -20,13 +21,13 @@ using simdjson::ondemand::value;
 // bbox w·h·0.53 for every ground truth (the file's "area", if any, is never read).
 constexpr double kCrowdPoseAreaFactor = 0.53;
 
-struct ParsedImage {
-  ImageInfo info;
+// What an element's fields were, beside the ImageInfo or Instance they are parsed into in
+// place (no second copy of 150k instances).
+struct ImageFields {
   bool has_id = false, has_file_name = false;
 };
 
-struct ParsedAnnotation {
-  Instance instance;
+struct AnnotationFields {
   int64_t category_id = 0;
   size_t keypoint_numbers = 0, bbox_numbers = 0;
   bool has_id = false, has_image_id = false, has_category_id = false, has_keypoints = false, has_bbox = false,
@@ -39,57 +40,37 @@ struct ParsedCategory {
   std::vector<std::vector<double>> skeleton;  // as in the file: 1-based pairs
 };
 
-using IssueList = std::vector<std::pair<size_t, Issue>>;
+// Any issue fails the read, so each section keeps only its first one; it is raised when
+// validation reaches that element, after the elements before it were checked.
+struct FirstIssue {
+  size_t index = SIZE_MAX;
+  Issue issue;
+};
 
-// Keeps the first issue of an element; returns true when the JSON is broken and reading
-// cannot go on.
-bool keep(Issue& first, Issue issue, std::string_view field) {
-  if (!issue) return false;
-  issue.field = std::string(field) + issue.field;
-  if (issue.syntax || !first) first = std::move(issue);
-  return first.syntax;
-}
-
-template <typename OnField>
-Issue for_each_field(value v, OnField&& on_field) {
-  simdjson::ondemand::object obj;
-  if (auto e = v.get_object().get(obj)) return json::type_issue(v, e, "an object");
-  Issue first;
-  for (auto f : obj) {
-    simdjson::ondemand::field field;
-    if (auto e = std::move(f).get(field)) return json::syntax_issue(e);
-    std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return json::syntax_issue(e);
-    if (keep(first, on_field(key, field.value()), key)) return first;
-  }
-  return first;
-}
-
-Issue parse_image(value v, ParsedImage& p) {
-  return for_each_field(v, [&](std::string_view key, value& val) -> Issue {
+Issue parse_image(value v, ImageInfo& info, ImageFields& p) {
+  return json::for_each_field(v, [&](std::string_view key, value& val) -> Issue {
     int64_t n = 0;
     if (key == "id") {
-      Issue issue = json::read_int64(val, p.info.id);
+      Issue issue = json::read_int64(val, info.id);
       p.has_id = !issue;
       return issue;
     }
     if (key == "file_name") {
       p.has_file_name = true;
-      return json::read_string(val, p.info.file_name);
+      return json::read_string(val, info.file_name);
     }
     if (key == "width" || key == "height") {
       Issue issue = json::read_int64(val, n);
-      (key == "width" ? p.info.width : p.info.height) = static_cast<int>(n);
+      (key == "width" ? info.width : info.height) = static_cast<int>(n);
       return issue;
     }
-    if (key == "crowdIndex") return json::read_double(val, p.info.crowd_index);
+    if (key == "crowdIndex") return json::read_double(val, info.crowd_index);
     return {};
   });
 }
 
-Issue parse_annotation(value v, ParsedAnnotation& p, std::vector<double>& numbers) {
-  Instance& inst = p.instance;
-  return for_each_field(v, [&](std::string_view key, value& val) -> Issue {
+Issue parse_annotation(value v, Instance& inst, AnnotationFields& p, std::vector<double>& numbers) {
+  return json::for_each_field(v, [&](std::string_view key, value& val) -> Issue {
     if (key == "keypoints") {
       p.has_keypoints = true;
       Issue issue = json::read_numbers(val, numbers);
@@ -146,7 +127,7 @@ Issue parse_joint_names(value& val, std::vector<std::string>& names) {
     value x;
     if (auto e = element.get(x)) return json::syntax_issue(e, fmt::format("[{}]", names.size()));
     names.emplace_back();
-    if (keep(first, json::read_string(x, names.back()), fmt::format("[{}]", names.size() - 1))) return first;
+    if (json::keep(first, json::read_string(x, names.back()), fmt::format("[{}]", names.size() - 1))) return first;
   }
   return first;
 }
@@ -159,13 +140,13 @@ Issue parse_skeleton(value& val, std::vector<std::vector<double>>& pairs) {
     value x;
     if (auto e = element.get(x)) return json::syntax_issue(e, fmt::format("[{}]", pairs.size()));
     pairs.emplace_back();
-    if (keep(first, json::read_numbers(x, pairs.back()), fmt::format("[{}]", pairs.size() - 1))) return first;
+    if (json::keep(first, json::read_numbers(x, pairs.back()), fmt::format("[{}]", pairs.size() - 1))) return first;
   }
   return first;
 }
 
 Issue parse_category(value v, ParsedCategory& p) {
-  return for_each_field(v, [&](std::string_view key, value& val) -> Issue {
+  return json::for_each_field(v, [&](std::string_view key, value& val) -> Issue {
     if (key == "id") {
       Issue issue = json::read_int64(val, p.category.id);
       p.has_id = !issue;
@@ -182,9 +163,9 @@ std::string element_place(const char* section, size_t index, bool has_id, int64_
   return has_id ? fmt::format("{}[{}] (id {})", section, index, id) : fmt::format("{}[{}]", section, index);
 }
 
-// Reads one top-level array; `parse(value, index)` returns the element's first issue.
+// Reads one top-level array; `parse(value)` returns the element's first issue.
 template <typename Parse, typename Place>
-void parse_section(const Source& src, value& val, const char* section, IssueList& issues, Parse&& parse,
+void parse_section(const Source& src, value& val, const char* section, FirstIssue& first, Parse&& parse,
                    Place&& place) {
   simdjson::ondemand::array arr;
   if (auto e = val.get_array().get(arr)) {
@@ -198,17 +179,13 @@ void parse_section(const Source& src, value& val, const char* section, IssueList
     if (auto e = element.get(x)) json::fail_syntax(src.path, fmt::format("{}[{}]", section, index), json::syntax_issue(e), src.text, src.doc);
     Issue issue = parse(x);
     if (issue.syntax) json::fail_syntax(src.path, place(index), issue, src.text, src.doc);
-    if (issue) issues.emplace_back(index, std::move(issue));
+    if (issue && first.index == SIZE_MAX) first = {index, std::move(issue)};
     ++index;
   }
 }
 
-// The first deferred issue of element `index`, if any, fails with the element's place.
-void fail_on_issue(const Source& src, const IssueList& issues, size_t& cursor, size_t index, const std::string& place) {
-  if (cursor < issues.size() && issues[cursor].first == index) {
-    const Issue& issue = issues[cursor].second;
-    fail(src.path, json::join_place(place, issue.field), issue.message);
-  }
+void fail_on_issue(const Source& src, const FirstIssue& first, size_t index, const std::string& place) {
+  if (first.index == index) fail(src.path, json::join_place(place, first.issue.field), first.issue.message);
 }
 
 int count_labelled(const std::vector<Keypoint>& keypoints) {
@@ -223,11 +200,11 @@ void read_coco_like(const Source& src, DatasetFormat requested, const std::strin
   simdjson::ondemand::object top;
   if (auto e = src.doc.get_object().get(top)) json::fail_syntax(src.path, "", json::syntax_issue(e), src.text, src.doc);
 
-  std::vector<ParsedImage> images;
-  std::vector<ParsedAnnotation> annotations;
+  std::vector<ImageFields> images;
+  std::vector<AnnotationFields> annotations;
   std::vector<ParsedCategory> categories;
-  IssueList image_issues, annotation_issues, category_issues;
-  bool has_images = false, has_annotations = false;
+  FirstIssue image_issue, annotation_issue, category_issue;
+  bool has_images = false, has_annotations = false, has_categories = false;
   std::vector<double> numbers;
   numbers.reserve(64);
 
@@ -236,23 +213,26 @@ void read_coco_like(const Source& src, DatasetFormat requested, const std::strin
     std::string_view key;
     if (auto e = std::move(f).get(field)) json::fail_syntax(src.path, "", json::syntax_issue(e), src.text, src.doc);
     if (auto e = field.unescaped_key().get(key)) json::fail_syntax(src.path, "", json::syntax_issue(e), src.text, src.doc);
+    if (key == "images" || key == "annotations" || key == "categories") {
+      bool& seen = key == "images" ? has_images : key == "annotations" ? has_annotations : has_categories;
+      if (seen) fail(src.path, std::string(key), "duplicate field at the top level");
+      seen = true;
+    }
     if (key == "images") {
-      has_images = true;
       parse_section(
-          src, field.value(), "images", image_issues,
-          [&](value v) { return parse_image(v, images.emplace_back()); },
-          [&](size_t i) { return element_place("images", i, images[i].has_id, images[i].info.id); });
+          src, field.value(), "images", image_issue,
+          [&](value v) { return parse_image(v, out.images.emplace_back(), images.emplace_back()); },
+          [&](size_t i) { return element_place("images", i, images[i].has_id, out.images[i].id); });
     } else if (key == "annotations") {
-      has_annotations = true;
       parse_section(
-          src, field.value(), "annotations", annotation_issues,
-          [&](value v) { return parse_annotation(v, annotations.emplace_back(), numbers); },
+          src, field.value(), "annotations", annotation_issue,
+          [&](value v) { return parse_annotation(v, out.instances.emplace_back(), annotations.emplace_back(), numbers); },
           [&](size_t i) {
-            return element_place("annotations", i, annotations[i].has_id, annotations[i].instance.sample_id);
+            return element_place("annotations", i, annotations[i].has_id, out.instances[i].sample_id);
           });
     } else if (key == "categories") {
       parse_section(
-          src, field.value(), "categories", category_issues,
+          src, field.value(), "categories", category_issue,
           [&](value v) { return parse_category(v, categories.emplace_back()); },
           [&](size_t i) { return element_place("categories", i, categories[i].has_id, categories[i].category.id); });
     }
@@ -265,7 +245,7 @@ void read_coco_like(const Source& src, DatasetFormat requested, const std::strin
   DatasetFormat format = requested;
   if (format == DatasetFormat::automatic) {
     bool crowdpose = false;
-    for (const auto& im : images) crowdpose = crowdpose || im.info.crowd_index >= 0;
+    for (const auto& im : out.images) crowdpose = crowdpose || im.crowd_index >= 0;
     for (const auto& c : categories) crowdpose = crowdpose || c.category.keypoints.size() == 14;
     format = crowdpose ? DatasetFormat::crowdpose : DatasetFormat::coco;
   }
@@ -275,12 +255,11 @@ void read_coco_like(const Source& src, DatasetFormat requested, const std::strin
                                                                      : "coco17");
   const size_t joints = static_cast<size_t>(out.skeleton.num_joints());
 
-  size_t cursor = 0;
   std::unordered_map<int64_t, size_t> category_index;
   for (size_t i = 0; i < categories.size(); ++i) {
     ParsedCategory& p = categories[i];
     const std::string place = element_place("categories", i, p.has_id, p.category.id);
-    fail_on_issue(src, category_issues, cursor, i, place);
+    fail_on_issue(src, category_issue, i, place);
     if (!p.has_id) fail(src.path, place + ":id", "missing field");
     if (!category_index.emplace(p.category.id, i).second)
       fail(src.path, place + ":id", fmt::format("duplicate category id, first at categories[{}]", category_index[p.category.id]));
@@ -301,32 +280,27 @@ void read_coco_like(const Source& src, DatasetFormat requested, const std::strin
     out.categories.push_back(std::move(p.category));
   }
 
-  cursor = 0;
   std::unordered_map<int64_t, size_t> image_index;
   image_index.reserve(images.size());
-  out.images.reserve(images.size());
   for (size_t i = 0; i < images.size(); ++i) {
-    ParsedImage& p = images[i];
-    const std::string place = element_place("images", i, p.has_id, p.info.id);
-    fail_on_issue(src, image_issues, cursor, i, place);
+    const ImageFields& p = images[i];
+    ImageInfo& info = out.images[i];
+    const std::string place = element_place("images", i, p.has_id, info.id);
+    fail_on_issue(src, image_issue, i, place);
     if (!p.has_id) fail(src.path, place + ":id", "missing field");
     if (!p.has_file_name) fail(src.path, place + ":file_name", "missing field");
-    if (!image_index.emplace(p.info.id, i).second)
-      fail(src.path, place + ":id", fmt::format("duplicate image id, first at images[{}]", image_index[p.info.id]));
-    p.info.path = resolve_image_path(src.image_dir, p.info.file_name);
-    out.images.push_back(std::move(p.info));
+    if (!image_index.emplace(info.id, i).second)
+      fail(src.path, place + ":id", fmt::format("duplicate image id, first at images[{}]", image_index[info.id]));
+    info.path = resolve_image_path(src.image_dir, info.file_name);
   }
-  images = {};
 
-  cursor = 0;
   std::unordered_map<int64_t, size_t> annotation_index;
   annotation_index.reserve(annotations.size());
-  out.instances.reserve(annotations.size());
   for (size_t i = 0; i < annotations.size(); ++i) {
-    ParsedAnnotation& p = annotations[i];
-    Instance& inst = p.instance;
+    const AnnotationFields& p = annotations[i];
+    Instance& inst = out.instances[i];
     const std::string place = element_place("annotations", i, p.has_id, inst.sample_id);
-    fail_on_issue(src, annotation_issues, cursor, i, place);
+    fail_on_issue(src, annotation_issue, i, place);
     if (!p.has_id) fail(src.path, place + ":id", "missing field");
     if (!p.has_image_id) fail(src.path, place + ":image_id", "missing field");
     if (!p.has_keypoints) fail(src.path, place + ":keypoints", "missing field");
@@ -349,7 +323,6 @@ void read_coco_like(const Source& src, DatasetFormat requested, const std::strin
       fail(src.path, place + ":category_id", fmt::format("no category with id {} in categories", p.category_id));
     if (!p.has_num_keypoints) inst.num_keypoints = count_labelled(inst.keypoints);
     inst.image_path = out.images[image->second].path;
-    out.instances.push_back(std::move(inst));
   }
 }
 

@@ -121,10 +121,10 @@ Dataset read_dataset(const std::string& path, const ReadOptions& options) {
   Dataset out;
   out.path = path;
   {
-    const simdjson::padded_string text = json::load(path);
+    const json::Text text(path);
     simdjson::ondemand::parser parser;
     simdjson::ondemand::document doc;
-    if (auto e = parser.iterate(text).get(doc)) fail(path, "", fmt::format("not valid JSON ({})", simdjson::error_message(e)));
+    if (auto e = parser.iterate(text.view()).get(doc)) fail(path, "", fmt::format("not valid JSON ({})", simdjson::error_message(e)));
     simdjson::ondemand::json_type type;
     if (auto e = doc.type().get(type)) json::fail_syntax(path, "", json::syntax_issue(e), text, doc);
 

@@ -1,13 +1,14 @@
 #include "posekd/data/json_util.h"
 
 #include <fmt/format.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <memory>
 
 #include "posekd/core/error.h"
 
@@ -18,17 +19,65 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; 
 
 }  // namespace
 
-simdjson::padded_string load(const std::string& path) {
-  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!f) fail(path, "", fmt::format("cannot open ({})", std::strerror(errno)));
+Text::Text(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(path, "", fmt::format("cannot open ({})", std::strerror(errno)));
   struct stat st {};
-  if (fstat(fileno(f.get()), &st) != 0) fail(path, "", fmt::format("cannot stat ({})", std::strerror(errno)));
-  if (S_ISDIR(st.st_mode)) fail(path, "", "is a directory, expected a JSON file");
-  const size_t size = static_cast<size_t>(st.st_size);
-  simdjson::padded_string text(size);
-  if (size > 0 && std::fread(text.data(), 1, size, f.get()) != size)
-    fail(path, "", fmt::format("read error ({})", std::ferror(f.get()) ? std::strerror(errno) : "file shrank while reading"));
-  return text;
+  if (fstat(fd, &st) != 0) {
+    const int err = errno;
+    close(fd);
+    fail(path, "", fmt::format("cannot stat ({})", std::strerror(err)));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    close(fd);
+    fail(path, "", "is a directory, expected a JSON file");
+  }
+  if (S_ISREG(st.st_mode) && st.st_size > 0) {
+    size_ = static_cast<size_t>(st.st_size);
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    const size_t file_bytes = (size_ + page - 1) / page * page;
+    mapped_bytes_ = (size_ + simdjson::SIMDJSON_PADDING + page - 1) / page * page;
+    // Reserve zeroed pages for file + padding, then map the file over their start: touching
+    // a file mapping past its last page would raise SIGBUS, the anonymous page does not.
+    mapping_ = mmap(nullptr, mapped_bytes_, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mapping_ == MAP_FAILED) {
+      const int err = errno;
+      close(fd);
+      mapping_ = nullptr;
+      fail(path, "", fmt::format("cannot map {} bytes ({})", mapped_bytes_, std::strerror(err)));
+    }
+    if (mmap(mapping_, file_bytes, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd, 0) == MAP_FAILED) {
+      const int err = errno;
+      close(fd);
+      munmap(mapping_, mapped_bytes_);
+      mapping_ = nullptr;
+      fail(path, "", fmt::format("cannot map ({})", std::strerror(err)));
+    }
+    close(fd);
+    data_ = static_cast<const char*>(mapping_);
+    return;
+  }
+  // Pipes, character devices and files that report size 0 (procfs) are read to the end.
+  char chunk[1 << 16];
+  for (;;) {
+    const ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      close(fd);
+      fail(path, "", fmt::format("read error ({})", std::strerror(err)));
+    }
+    owned_.insert(owned_.end(), chunk, chunk + n);
+  }
+  close(fd);
+  size_ = owned_.size();
+  owned_.resize(size_ + simdjson::SIMDJSON_PADDING, '\0');
+  data_ = owned_.data();
+}
+
+Text::~Text() {
+  if (mapping_) munmap(mapping_, mapped_bytes_);
 }
 
 bool is_type_error(simdjson::error_code e) {
@@ -60,7 +109,18 @@ Issue syntax_issue(simdjson::error_code e, std::string field) {
 }
 
 Issue read_int64(value v, int64_t& out) {
-  if (auto e = v.get_int64().get(out)) return type_issue(v, e, "an integer");
+  auto e = v.get_int64().get(out);
+  if (e == simdjson::INCORRECT_TYPE) {
+    // Files written through pandas or numpy say 640.0 for 640; an integral value is accepted.
+    double d = 0;
+    constexpr double kLimit = 9007199254740992.0;  // 2^53: beyond it a double is not exact
+    if (v.get_double().get(d) == simdjson::SUCCESS && d == static_cast<double>(static_cast<int64_t>(d)) && d > -kLimit &&
+        d < kLimit) {
+      out = static_cast<int64_t>(d);
+      return {};
+    }
+  }
+  if (e) return type_issue(v, e, "an integer");
   return {};
 }
 
@@ -108,7 +168,14 @@ Issue read_numbers(value v, std::vector<double>& out) {
   return first;
 }
 
-std::string opening(const simdjson::padded_string& text) {
+bool keep(Issue& first, Issue issue, std::string_view field) {
+  if (!issue) return false;
+  issue.field = std::string(field) + issue.field;
+  if (issue.syntax || !first) first = std::move(issue);
+  return first.syntax;
+}
+
+std::string opening(const Text& text) {
   constexpr size_t kShown = 40;
   std::string_view t(text.data(), text.size());
   while (!t.empty() && is_space(t.front())) t.remove_prefix(1);
@@ -118,7 +185,7 @@ std::string opening(const simdjson::padded_string& text) {
   return std::string(head) + (head.size() < t.size() ? "..." : "");
 }
 
-std::string position(const simdjson::padded_string& text, const char* at) {
+std::string position(const Text& text, const char* at) {
   const char* begin = text.data();
   const char* end = begin + text.size();
   if (at < begin || at >= end) return "at the end of the file";
@@ -132,7 +199,7 @@ std::string position(const simdjson::padded_string& text, const char* at) {
 }
 
 void fail_syntax(const std::string& file, const std::string& place, const Issue& issue,
-                 const simdjson::padded_string& text, simdjson::ondemand::document& doc) {
+                 const Text& text, simdjson::ondemand::document& doc) {
   // After some errors simdjson rewinds to the document's start, which says nothing: the
   // position is shown only when it points past the first token.
   const char* at = nullptr;
@@ -143,7 +210,7 @@ void fail_syntax(const std::string& file, const std::string& place, const Issue&
   fail(file, join_place(place, issue.field), message);
 }
 
-void expect_end(const std::string& file, const simdjson::padded_string& text, simdjson::ondemand::document& doc) {
+void expect_end(const std::string& file, const Text& text, simdjson::ondemand::document& doc) {
   const char* at = nullptr;
   if (doc.current_location().get(at)) return;  // OUT_OF_BOUNDS: nothing left
   fail(file, "", "not valid JSON (trailing content after the top-level value) " + position(text, at));

@@ -3,6 +3,7 @@
 // HRNet's lib/dataset/mpii.py converts them so crops and PCKh match it.
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <unordered_map>
 
 #include "posekd/core/error.h"
@@ -26,13 +27,6 @@ struct ParsedRow {
        has_headbox = false;
 };
 
-bool keep(Issue& first, Issue issue, std::string_view field) {
-  if (!issue) return false;
-  issue.field = std::string(field) + issue.field;
-  if (issue.syntax || !first) first = std::move(issue);
-  return first.syntax;
-}
-
 Issue parse_joints(value& val, ParsedRow& p, std::vector<double>& pair) {
   simdjson::ondemand::array arr;
   if (auto e = val.get_array().get(arr)) return json::type_issue(val, e, "an array of [x, y] pairs");
@@ -40,7 +34,7 @@ Issue parse_joints(value& val, ParsedRow& p, std::vector<double>& pair) {
   for (auto element : arr) {
     value x;
     if (auto e = element.get(x)) return json::syntax_issue(e, fmt::format("[{}]", p.joint_count));
-    if (keep(first, json::read_numbers(x, pair), fmt::format("[{}]", p.joint_count))) return first;
+    if (json::keep(first, json::read_numbers(x, pair), fmt::format("[{}]", p.joint_count))) return first;
     if (pair.size() != 2 && p.bad_joint == SIZE_MAX) {
       p.bad_joint = p.joint_count;
       p.bad_joint_numbers = pair.size();
@@ -53,38 +47,33 @@ Issue parse_joints(value& val, ParsedRow& p, std::vector<double>& pair) {
 }
 
 Issue parse_row(value v, ParsedRow& p, std::vector<double>& pair) {
-  simdjson::ondemand::object obj;
-  if (auto e = v.get_object().get(obj)) return json::type_issue(v, e, "an object");
-  Issue first;
-  for (auto f : obj) {
-    simdjson::ondemand::field field;
-    if (auto e = std::move(f).get(field)) return json::syntax_issue(e);
-    std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return json::syntax_issue(e);
-    value& val = field.value();
-    Issue issue;
+  return json::for_each_field(v, [&](std::string_view key, value& val) -> Issue {
     if (key == "image") {
       p.has_image = true;
-      issue = json::read_string(val, p.image);
-    } else if (key == "center") {
-      p.has_center = true;
-      issue = json::read_numbers(val, p.center);
-    } else if (key == "scale") {
-      p.has_scale = true;
-      issue = json::read_double(val, p.scale);
-    } else if (key == "joints") {
-      p.has_joints = true;
-      issue = parse_joints(val, p, pair);
-    } else if (key == "joints_vis") {
-      p.has_joints_vis = true;
-      issue = json::read_numbers(val, p.joints_vis);
-    } else if (key == "headbox") {
-      p.has_headbox = true;
-      issue = json::read_numbers(val, p.headbox);
+      return json::read_string(val, p.image);
     }
-    if (keep(first, std::move(issue), key)) return first;
-  }
-  return first;
+    if (key == "center") {
+      p.has_center = true;
+      return json::read_numbers(val, p.center);
+    }
+    if (key == "scale") {
+      p.has_scale = true;
+      return json::read_double(val, p.scale);
+    }
+    if (key == "joints") {
+      p.has_joints = true;
+      return parse_joints(val, p, pair);
+    }
+    if (key == "joints_vis") {
+      p.has_joints_vis = true;
+      return json::read_numbers(val, p.joints_vis);
+    }
+    if (key == "headbox") {
+      p.has_headbox = true;
+      return json::read_numbers(val, p.headbox);
+    }
+    return {};
+  });
 }
 
 std::string row_place(size_t index, const ParsedRow& p) {
@@ -112,7 +101,10 @@ void read_mpii(const Source& src, const std::string& skeleton_name, Dataset& out
     if (issue.syntax) json::fail_syntax(src.path, place, issue, src.text, src.doc);
     // Rows are validated as they come: an MPII row carries no id that appears after its fields.
     if (issue) fail(src.path, json::join_place(place, issue.field), issue.message);
-    if (!p.has_image) fail(src.path, place + ":image", "missing field");
+    if (!p.has_image)
+      fail(src.path, place + ":image",
+           index == 0 ? "missing field (a top-level array is read as MPII rows {image, center, scale, joints, joints_vis})"
+                      : "missing field");
     if (!p.has_center) fail(src.path, place + ":center", "missing field");
     if (!p.has_scale) fail(src.path, place + ":scale", "missing field");
     if (p.center.size() != 2) fail(src.path, place + ":center", fmt::format("expected 2 numbers [x, y], found {}", p.center.size()));

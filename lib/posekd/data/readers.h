@@ -7,12 +7,13 @@
 #include <string>
 
 #include "posekd/data/dataset.h"
+#include "posekd/data/json_util.h"
 
 namespace posekd::detail {
 
 struct Source {
   const std::string& path;  // the annotation file, as named in messages
-  const simdjson::padded_string& text;
+  const json::Text& text;
   simdjson::ondemand::document& doc;
   std::string image_dir;  // resolved: never empty
 };

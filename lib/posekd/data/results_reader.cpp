@@ -19,53 +19,40 @@ struct ParsedResult {
   bool has_image_id = false, has_score = false, has_keypoints = false;
 };
 
-bool keep(Issue& first, Issue issue, std::string_view field) {
-  if (!issue) return false;
-  issue.field = std::string(field) + issue.field;
-  if (issue.syntax || !first) first = std::move(issue);
-  return first.syntax;
-}
-
 Issue parse_result(value v, ParsedResult& p, std::vector<double>& numbers) {
-  simdjson::ondemand::object obj;
-  if (auto e = v.get_object().get(obj)) return json::type_issue(v, e, "an object");
-  Issue first;
-  for (auto f : obj) {
-    simdjson::ondemand::field field;
-    if (auto e = std::move(f).get(field)) return json::syntax_issue(e);
-    std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return json::syntax_issue(e);
-    value& val = field.value();
-    Issue issue;
+  return json::for_each_field(v, [&](std::string_view key, value& val) -> Issue {
     if (key == "image_id") {
-      issue = json::read_int64(val, p.result.image_id);
+      Issue issue = json::read_int64(val, p.result.image_id);
       p.has_image_id = !issue;
-    } else if (key == "category_id") {
-      issue = json::read_int64(val, p.result.category_id);
-    } else if (key == "score") {
+      return issue;
+    }
+    if (key == "category_id") return json::read_int64(val, p.result.category_id);
+    if (key == "score") {
       p.has_score = true;
-      issue = json::read_double(val, p.result.score);
-    } else if (key == "bbox") {
+      return json::read_double(val, p.result.score);
+    }
+    if (key == "bbox") {
       p.result.has_bbox = true;
-      issue = json::read_numbers(val, numbers);
+      Issue issue = json::read_numbers(val, numbers);
       p.bbox_numbers = numbers.size();
       if (numbers.size() == 4) p.result.bbox = {numbers[0], numbers[1], numbers[2], numbers[3]};
-    } else if (key == "keypoints") {
-      p.has_keypoints = true;
-      issue = json::read_numbers(val, p.keypoints);
+      return issue;
     }
-    if (keep(first, std::move(issue), key)) return first;
-  }
-  return first;
+    if (key == "keypoints") {
+      p.has_keypoints = true;
+      return json::read_numbers(val, p.keypoints);
+    }
+    return {};
+  });
 }
 
 }  // namespace
 
 std::vector<Result> read_results(const std::string& path, int expected_joints) {
-  const simdjson::padded_string text = json::load(path);
+  const json::Text text(path);
   simdjson::ondemand::parser parser;
   simdjson::ondemand::document doc;
-  if (auto e = parser.iterate(text).get(doc)) fail(path, "", fmt::format("not valid JSON ({})", simdjson::error_message(e)));
+  if (auto e = parser.iterate(text.view()).get(doc)) fail(path, "", fmt::format("not valid JSON ({})", simdjson::error_message(e)));
   simdjson::ondemand::array entries;
   if (auto e = doc.get_array().get(entries)) {
     if (!json::is_type_error(e)) json::fail_syntax(path, "", json::syntax_issue(e), text, doc);
