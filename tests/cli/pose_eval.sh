@@ -57,6 +57,9 @@ expect_stderr 'empty.json: no predictions to evaluate$'
 echo "[{\"image_id\": $IMG, \"category_id\": 3, \"score\": 1, \"keypoints\": [$KP]}]" > othercat.json
 expect_status 1 pose-eval "$GT" othercat.json
 expect_stderr 'othercat.json: no result has a category of .*coco_000.gt.json \(1 results of other categories\)'
+/usr/bin/python3 -c 'import json,sys; g=json.load(open(sys.argv[1])); g["categories"].append(dict(g["categories"][0], id=2)); json.dump(g, open("twocat.json", "w"))' "$GT"
+expect_status 1 pose-eval twocat.json "$PRED"
+expect_stderr '^pose-eval: error: twocat.json:categories: expected one keypoint category, found 2$'
 echo "[[[1, 2]]]" > rows.json
 expect_status 1 pose-eval "$GT" rows.json
 expect_stderr 'rows.json:\[0\]: expected 17 joints \(coco17\), found 1'

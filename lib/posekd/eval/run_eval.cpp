@@ -194,6 +194,9 @@ std::vector<MetricReport> evaluate(const EvalOptions& o, EvalInputs* inputs) {
   ro.skeleton = o.skeleton;
   ro.purpose = Purpose::evaluation;
   const Dataset gt = read_dataset(o.ground_truth, ro);
+  // Instances carry no category: evaluating two categories as one would be wrong silently.
+  if (gt.categories.size() > 1)
+    fail(o.ground_truth, "categories", fmt::format("expected one keypoint category, found {}", gt.categories.size()));
   // The references evaluate an empty ground truth too (every number -1); say so.
   if (gt.instances.empty()) log::warn("{}: no annotations: every AP/AR is -1", o.ground_truth);
   PosePredictions preds = read_predictions(o.predictions, parse_prediction_format(o.predictions_format), gt);
