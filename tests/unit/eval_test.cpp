@@ -400,3 +400,20 @@ TEST_CASE("lsp-pck: the torso (left shoulder to right hip) is the unit; <= at th
   CHECK(r.value("Knee") == 50);   // right knee missed at 0.21
   CHECK(r.value("Mean") == doctest::Approx(100.0 * 13 / 14));
 }
+
+TEST_CASE("coco: per-joint similarity over the matches at OKS 0.50") {
+  const auto g = person(1, 7, 10, 20);
+  auto far = person(2, 7, 400, 20);
+  std::vector<EvalGroundTruth> gts = {g, far};
+  gts[0].keypoints[3 * 4 + 2] = 0;  // right ear unlabelled
+  std::vector<EvalDetection> dts = {detection_of(gts[0], 0.9), detection_of(far, 0.8, 500)};  // the second misses
+  const auto params = coco_params();
+  const auto e = evaluate_keypoints(gts, dts, {7}, params);
+  REQUIRE(e.matches_at_50.size() == 1);
+  const auto joints = per_joint_similarity(e, gts, dts, params);
+  CHECK(joints[0].mean == 1);
+  CHECK(joints[0].at_least_half == 100);
+  CHECK(joints[0].count == 1);
+  CHECK(joints[4].count == 0);
+  CHECK(std::isnan(joints[4].mean));
+}

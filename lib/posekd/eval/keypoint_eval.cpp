@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <unordered_map>
 
@@ -52,10 +53,12 @@ double range_area(const EvalGroundTruth& g, KeypointBenchmark b) {
 }
 
 // evaluateImg() for one image and one area range; appends to `out`.
+// `matches` (may be null) receives (detection slot, GT slot) of the matches at the first
+// OKS threshold that are not on ignored GTs.
 void match_image(const std::vector<const EvalGroundTruth*>& gt, const std::vector<double>& ious,
                  const std::vector<double>& dt_scores, const std::vector<double>& dt_areas,
                  const std::vector<double>& oks_thresholds, const AreaRange& range, KeypointBenchmark benchmark,
-                 AreaDetections& out) {
+                 AreaDetections& out, std::vector<std::pair<std::size_t, std::size_t>>* matches) {
   const std::size_t G = gt.size(), D = dt_scores.size(), T = oks_thresholds.size();
   // gtind = np.argsort(_ignore, kind='mergesort'): non-ignored first, each group in file order.
   std::vector<int> ignore(G);
@@ -95,6 +98,7 @@ void match_image(const std::vector<const EvalGroundTruth*>& gt, const std::vecto
       // dtm stores the GT's id and later tests it for truth: a GT with id 0 reads as unmatched.
       if (gt[g]->id != 0) matched |= bit;
       gt_matched[m] = 1;
+      if (matches && t == 0 && !ignore[g]) matches->emplace_back(d, g);
     }
   }
   for (std::size_t d = 0; d < D; ++d) {
@@ -194,6 +198,7 @@ KeypointEvaluation evaluate_keypoints(const std::vector<EvalGroundTruth>& gts, c
 
   std::vector<AreaDetections> per_area(kAreas);
   std::vector<double> ious, scores, areas, terms(static_cast<std::size_t>(K));
+  std::vector<std::pair<std::size_t, std::size_t>> image_matches;
   for (std::size_t im = 0; im < images.size(); ++im) {
     const auto& gt = gt_by_image[im];
     std::vector<std::size_t>& dt = dt_by_image[im];
@@ -224,7 +229,10 @@ KeypointEvaluation evaluate_keypoints(const std::vector<EvalGroundTruth>& gts, c
       out.scores.insert(out.scores.end(), scores.begin(), scores.end());
       out.matched.resize(out.matched.size() + D, 0);
       out.ignored.resize(out.ignored.size() + D, 0);
-      match_image(gt, ious, scores, areas, e.oks_thresholds, kAreaRanges[a], params.benchmark, out);
+      image_matches.clear();
+      match_image(gt, ious, scores, areas, e.oks_thresholds, kAreaRanges[a], params.benchmark, out,
+                  a == 0 ? &image_matches : nullptr);
+      for (auto [d, g] : image_matches) e.matches_at_50.push_back({dt[d], static_cast<std::size_t>(gt[g] - gts.data())});
     }
     e.times.match += seconds_since(t0);
   }
@@ -273,6 +281,40 @@ std::array<double, 10> coco_keypoint_stats(const KeypointEvaluation& e) {
 std::vector<double> ap_per_oks_threshold(const KeypointEvaluation& e, const std::string& area) {
   std::vector<double> out;
   for (double t : e.oks_thresholds) out.push_back(summarize(e, true, area, t));
+  return out;
+}
+
+}  // namespace posekd
+
+namespace posekd {
+
+std::vector<JointSimilarity> per_joint_similarity(const KeypointEvaluation& e, const std::vector<EvalGroundTruth>& gts,
+                                                  const std::vector<EvalDetection>& dts, const KeypointEvalParams& params) {
+  const std::vector<double> vars = oks_variances(params.sigmas);
+  std::vector<JointSimilarity> out(params.sigmas.size());
+  std::vector<std::vector<double>> terms(params.sigmas.size());
+  for (const auto& m : e.matches_at_50) {
+    const EvalGroundTruth& g = gts[m.ground_truth];
+    const EvalDetection& d = dts[m.detection];
+    const double area =
+        (params.benchmark == KeypointBenchmark::crowdpose ? g.bbox[3] * g.bbox[2] * 0.53 : g.area) + numpy::spacing1;
+    for (std::size_t j = 0; j < vars.size(); ++j) {
+      if (!(g.keypoints[3 * j + 2] > 0)) continue;
+      const double dx = d.keypoints[3 * j] - g.keypoints[3 * j], dy = d.keypoints[3 * j + 1] - g.keypoints[3 * j + 1];
+      terms[j].push_back(std::exp(-((dx * dx + dy * dy) / vars[j] / area / 2)));
+    }
+  }
+  for (std::size_t j = 0; j < vars.size(); ++j) {
+    out[j].count = static_cast<int64_t>(terms[j].size());
+    if (terms[j].empty()) {
+      out[j].mean = out[j].at_least_half = std::numeric_limits<double>::quiet_NaN();
+      continue;
+    }
+    out[j].mean = numpy::mean(terms[j]);
+    int64_t half = 0;
+    for (double v : terms[j]) half += v >= 0.5;
+    out[j].at_least_half = 100.0 * static_cast<double>(half) / static_cast<double>(terms[j].size());
+  }
   return out;
 }
 

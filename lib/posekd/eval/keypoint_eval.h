@@ -52,6 +52,12 @@ struct KeypointEvaluation {
   std::vector<double> recall;     // index t * A + a
   int64_t images = 0, ground_truths = 0, detections = 0;
   StageTimes times;
+  // Detections matched to non-ignored ground truths at OKS 0.50, area 'all' (indices into
+  // the inputs), for the per-joint breakdown.
+  struct Match {
+    std::size_t detection, ground_truth;
+  };
+  std::vector<Match> matches_at_50;
 
   double precision_at(int t, int r, int a) const;
   double recall_at(int t, int a) const;
@@ -72,6 +78,15 @@ double summarize(const KeypointEvaluation& e, bool average_precision, const std:
 // The 10 numbers of COCOeval.summarize() for keypoints, in its order.
 extern const std::array<const char*, 10> coco_stat_names;  // AP, AP50, AP75, AP_M, AP_L, AR, ...
 std::array<double, 10> coco_keypoint_stats(const KeypointEvaluation& e);
+
+// posekd's per-joint diagnostic (no reference prints one): each joint's keypoint similarity
+// exp(-d²/(2 s² (2σ)²)) over the matches at OKS 0.50, its mean and the share >= 0.5 (%).
+struct JointSimilarity {
+  double mean = 0, at_least_half = 0;
+  int64_t count = 0;  // labelled joints among the matches
+};
+std::vector<JointSimilarity> per_joint_similarity(const KeypointEvaluation& e, const std::vector<EvalGroundTruth>& gts,
+                                                  const std::vector<EvalDetection>& dts, const KeypointEvalParams& params);
 
 // AP at each OKS threshold (the mean over recall thresholds at one area range), for plots.
 std::vector<double> ap_per_oks_threshold(const KeypointEvaluation& e, const std::string& area = "all");

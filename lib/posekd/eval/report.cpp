@@ -43,6 +43,8 @@ void write_table(const std::vector<MetricReport>& reports, bool per_joint, std::
     for (const auto& [name, v] : r.summary) width = std::max(width, name.size());
     for (const auto& [name, v] : r.summary) out << fmt::format("  {:<{}}  {:>9}\n", name, width, table_number(v));
     if (per_joint && !r.joints.empty()) {
+      if (r.metric == "coco" || r.metric == "crowdpose")
+        out << "  per joint: keypoint similarity of the detections matched at OKS 0.50 (posekd's diagnostic)\n";
       std::size_t jw = 5;
       for (const auto& [name, v] : r.joints) jw = std::max(jw, name.size());
       out << fmt::format("  {:<{}}", "joint", jw);

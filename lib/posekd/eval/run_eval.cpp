@@ -28,13 +28,23 @@ std::vector<int64_t> image_ids(const Dataset& gt) {
   return ids;
 }
 
+void add_joint_similarity(MetricReport& r, const KeypointEvaluation& e, const std::vector<EvalGroundTruth>& gts,
+                          const PosePredictions& p, const KeypointEvalParams& params, const Skeleton& s) {
+  r.joint_columns = {"mean KS", "KS>=0.5 %", "count"};
+  const auto joints = per_joint_similarity(e, gts, p.detections, params);
+  for (std::size_t j = 0; j < joints.size(); ++j)
+    r.joints.emplace_back(s.joints[j], std::vector<double>{joints[j].mean, joints[j].at_least_half, static_cast<double>(joints[j].count)});
+}
+
 MetricReport coco_report(const Dataset& gt, const PosePredictions& p, const KeypointEvalParams& params) {
-  const KeypointEvaluation e = evaluate_keypoints(eval_ground_truths(gt), p.detections, image_ids(gt), params);
+  const std::vector<EvalGroundTruth> gts = eval_ground_truths(gt);
+  const KeypointEvaluation e = evaluate_keypoints(gts, p.detections, image_ids(gt), params);
   MetricReport r;
   r.metric = "coco";
   r.title = "COCO keypoints (as pycocotools COCOeval, iouType='keypoints', maxDets 20)";
   const auto stats = coco_keypoint_stats(e);
   for (std::size_t i = 0; i < stats.size(); ++i) r.summary.emplace_back(coco_stat_names[i], stats[i]);
+  add_joint_similarity(r, e, gts, p, params, gt.skeleton);
   r.curve_x = "OKS threshold";
   r.curve_y = "AP";
   r.curves.push_back({"AP (all areas)", e.oks_thresholds, ap_per_oks_threshold(e)});
@@ -54,11 +64,15 @@ MetricReport crowdpose_report(const Dataset& gt, const PosePredictions& p, const
     if (im.crowd_index < 0) fail(gt.path, fmt::format("images (id {})", im.id), "crowdIndex missing (the CrowdPose metric needs it)");
     images.push_back({im.id, im.crowd_index});
   }
-  const CrowdPoseEvaluation c = evaluate_crowdpose(eval_ground_truths(gt), p.detections, images, params);
+  const std::vector<EvalGroundTruth> gts = eval_ground_truths(gt);
+  const CrowdPoseEvaluation c = evaluate_crowdpose(gts, p.detections, images, params);
   MetricReport r;
   r.metric = "crowdpose";
   r.title = "CrowdPose keypoints (as crowdposetools COCOeval, maxDets 20; easy/medium/hard rounded to 4 decimals)";
   for (std::size_t i = 0; i < c.stats.size(); ++i) r.summary.emplace_back(crowdpose_stat_names[i], c.stats[i]);
+  KeypointEvalParams crowd_params = params;
+  crowd_params.benchmark = KeypointBenchmark::crowdpose;
+  add_joint_similarity(r, c.all, gts, p, crowd_params, gt.skeleton);
   r.curve_x = "OKS threshold";
   r.curve_y = "AP";
   r.curves.push_back({"AP", c.all.oks_thresholds, ap_per_oks_threshold(c.all)});
