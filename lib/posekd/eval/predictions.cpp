@@ -97,13 +97,6 @@ PosePredictions read_coco_results(const std::string& path, const Dataset& gt) {
   return p;
 }
 
-const Instance& instance_by_sample(const std::unordered_map<int64_t, std::size_t>& index, const Dataset& gt,
-                                   const std::string& path, const std::string& place, int64_t sample_id) {
-  auto it = index.find(sample_id);
-  if (it == index.end()) fail(path, place, fmt::format("sample id {} is not an annotation of {}", sample_id, gt.path));
-  return gt.instances[it->second];
-}
-
 PosePredictions read_arrays(const std::string& path, const Dataset& gt) {
   const int K = gt.skeleton.num_joints();
   simdjson::dom::parser parser;
@@ -111,9 +104,8 @@ PosePredictions read_arrays(const std::string& path, const Dataset& gt) {
   if (auto e = parser.load(path).get(doc)) fail(path, "", fmt::format("not valid JSON ({})", simdjson::error_message(e)));
   simdjson::dom::array rows;
   if (doc.get_array().get(rows)) fail(path, "", "expected an array [N][K][2 or 3] of predicted joints");
-  std::unordered_map<int64_t, std::size_t> by_sample;
-  for (std::size_t i = 0; i < gt.instances.size(); ++i) by_sample.emplace(gt.instances[i].sample_id, i);
-  // Arrays share the frame of the annotation file they go with: for MPII that is MATLAB's
+  // Row i is the i-th annotation of the file (for MPII its sample id is i), as HRNet's
+  // pred.mat rows follow the annotation file. Arrays share the frame of the annotation file they go with: for MPII that is MATLAB's
   // 1-based pixels (HRNet's pred.mat, bearpaw's predictions), which the reader shifts by -1.
   const double shift = gt.format == DatasetFormat::mpii ? -1.0 : 0.0;
   PosePredictions p;
@@ -124,7 +116,9 @@ PosePredictions read_arrays(const std::string& path, const Dataset& gt) {
     if (row.get_array().get(joints)) fail(path, place, "expected an array of joints");
     if (static_cast<int>(joints.size()) != K)
       fail(path, place, fmt::format("expected {} joints ({}), found {}", K, gt.skeleton.name, joints.size()));
-    const Instance& inst = instance_by_sample(by_sample, gt, path, place, static_cast<int64_t>(n));
+    if (n >= gt.instances.size())
+      fail(path, place, fmt::format("expected one row per annotation of {} ({}), found more", gt.path, gt.instances.size()));
+    const Instance& inst = gt.instances[n];
     EvalDetection d;
     d.image_id = inst.image_id;
     d.score = 1;
@@ -150,7 +144,7 @@ PosePredictions read_arrays(const std::string& path, const Dataset& gt) {
     }
     check_finite(path, n, d);
     p.detections.push_back(std::move(d));
-    p.sample_ids.push_back(static_cast<int64_t>(n));
+    p.sample_ids.push_back(inst.sample_id);
     p.box_areas.push_back(inst.box.w * inst.box.h);
     ++n;
   }

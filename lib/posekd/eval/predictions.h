@@ -1,6 +1,6 @@
 #pragma once
 // Predictions for pose-eval, whatever file they come in: COCO results JSON, MPII-style
-// arrays ([N][K][2 or 3] JSON, row i = the annotation with sample id i, as HRNet's pred.mat),
+// arrays ([N][K][2 or 3] JSON, row i for the file's i-th annotation, as HRNet's pred.mat),
 // or the /coords of a posekd heatmaps file (joined on /sample_id).
 #include <cstdint>
 #include <string>
