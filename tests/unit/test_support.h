@@ -28,10 +28,6 @@ inline std::string source_dir() {
 inline std::string realdata_dir() {
   const char* s = std::getenv("POSEKD_REALDATA");
   if (s && std::filesystem::exists(std::string(s) + "/README.md")) return s;
-  // doctest_discover_tests hands ctest only the first ENVIRONMENT entry (the rest become
-  // property names), so also look beside the checkout, where CI puts it.
-  const std::string beside = source_dir() + "/../shared/realdata";
-  if (std::filesystem::exists(beside + "/README.md")) return beside;
   return {};
 }
 
