@@ -27,6 +27,9 @@ void warp_heatmaps(const float* src, int num_joints, const CropFrame& from, cons
   const cv::Matx23d matrix(m(0, 0), m(0, 1), m(0, 2), m(1, 0), m(1, 1), m(1, 2));
   const size_t src_plane = size_t(from.heatmap_h) * from.heatmap_w;
   const size_t dst_plane = size_t(to.heatmap_h) * to.heatmap_w;
+  const int flags = options.interpolation == WarpInterpolation::lanczos4  ? cv::INTER_LANCZOS4
+                    : options.interpolation == WarpInterpolation::bicubic ? cv::INTER_CUBIC
+                                                                          : cv::INTER_LINEAR;
   cv::Mat blurred;
   for (int k = 0; k < num_joints; ++k) {
     const int source = mirrored ? flip_index[k] : k;
@@ -41,7 +44,8 @@ void warp_heatmaps(const float* src, int num_joints, const CropFrame& from, cons
       in = blurred;
     }
     cv::Mat out(to.heatmap_h, to.heatmap_w, CV_32F, dst + dst_plane * k);
-    cv::warpAffine(in, out, matrix, out.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+    cv::warpAffine(in, out, matrix, out.size(), flags,
+                   cv::BORDER_CONSTANT, 0);
   }
 }
 
