@@ -10,16 +10,17 @@ namespace posekd {
 enum class WarpInterpolation { bilinear, bicubic, lanczos4 };
 
 struct TeacherWarpOptions {
-  // Lanczos-4 by default: on a σ=2 Gaussian warped to a new crop, bilinear sampling is off by
-  // up to 0.12 and OpenCV's bicubic by 0.023 where a peak falls between teacher pixels,
-  // Lanczos-4 by 0.007 (bench_teacher_warp; DECISIONS.md).
+  // Lanczos-4 by default: against the target rendered directly at an augmented crop, a
+  // warped σ=2 map is off by up to 0.19 with bilinear sampling (a peak between teacher pixels
+  // is under-read), 0.03 with OpenCV's bicubic, 0.015 with Lanczos-4 (bench_teacher_warp).
   WarpInterpolation interpolation = WarpInterpolation::lanczos4;
-  // When one student heatmap pixel spans f > antialias_min_factor teacher pixels, the teacher
-  // map is first blurred with a Gaussian of σ = (f-1)/2 teacher pixels (skimage's
-  // anti-aliasing rule) and rescaled to its original maximum, so narrow peaks are not missed
-  // by point sampling and peak values stay those of the teacher (measured in DECISIONS.md).
+  // When one student heatmap pixel spans f > antialias_min_factor teacher pixels (DDSR's 3×),
+  // the teacher map is first blurred with a Gaussian of σ = (f-1)/2 teacher pixels (skimage's
+  // anti-aliasing rule) and rescaled to its original maximum: point samples then miss less
+  // of a narrow peak and its decoded location is 5× closer (bench_teacher_warp). Below that
+  // factor Lanczos-4 alone keeps peaks and locations, and the blur would only widen them.
   bool antialias = true;
-  double antialias_min_factor = 1.5;
+  double antialias_min_factor = 2.5;
 };
 
 // The map of heatmap space `from` in heatmap space `to`: H_to∘A_to∘A_from⁻¹∘H_from⁻¹.
