@@ -61,8 +61,8 @@ LoaderOptions small_options(int workers) {
 }
 
 std::vector<at::Tensor> tensors(const Batch& b) {
-  return {b.images, b.keypoints, b.heatmaps, b.heatmap_weights, b.simcc_x, b.simcc_y, b.simcc_weights,
-          b.regression, b.regression_weights, b.sample_ids, b.indices, b.affines};
+  return {b.images,     b.keypoints,          b.heatmaps,   b.heatmap_weights, b.simcc_x, b.simcc_y, b.simcc_weights,
+          b.regression, b.regression_weights, b.sample_ids, b.indices,         b.affines, b.aug};
 }
 
 std::vector<Batch> epoch(BatchLoader& loader, int64_t e) {
@@ -166,6 +166,20 @@ TEST_CASE("loader: shapes, dtypes, normalisation and stored parameters") {
   const RenderedCrop rc = render_augmented(image, instances[index], ab->params[0], 48, 64, CropGeometry::standard,
                                            augmented.flip_index());
   CHECK(rc.affine.approx_equal(Affine2D::from(ab->affines[0].contiguous().data_ptr<double>()), 0));
+
+  // A whole batch re-rendered from its stored flat parameters (as an SDP step would keep them).
+  std::vector<int64_t> idx;
+  std::vector<AugParams> stored;
+  for (int64_t i = 0; i < ab->size(); ++i) {
+    idx.push_back(ab->indices[i].item<int64_t>());
+    stored.push_back(AugParams::from_array(ab->aug[i].contiguous().data_ptr<double>()));
+  }
+  const Batch again_batch = augmented.rebuild(idx, stored);
+  CHECK(at::equal(again_batch.images, ab->images));
+  CHECK(at::equal(again_batch.heatmaps, ab->heatmaps));
+  CHECK(at::equal(again_batch.aug, ab->aug));
+  CHECK_THROWS_WITH_AS(augmented.rebuild({99}, {AugParams{}}),
+                       "rebuild: sample index 99 out of range, the loader has 4 instances", Error);
 }
 
 TEST_CASE("loader: the queue of ready batches is bounded") {

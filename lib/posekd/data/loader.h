@@ -67,7 +67,8 @@ struct Batch {
   at::Tensor sample_ids;       // [B] int64, Instance::sample_id
   at::Tensor indices;          // [B] int64, position in the loader's instance list
   at::Tensor affines;          // [B,2,3] float64, image -> input
-  std::vector<AugParams> params;  // per sample, enough to re-render it (render_augmented)
+  at::Tensor aug;              // [B,AugParams::kFields] float64, AugParams::to_array (storable)
+  std::vector<AugParams> params;  // the same, as structs
   std::map<std::string, at::Tensor> extra;
 
   int64_t size() const { return int64_t(params.size()); }
@@ -93,6 +94,9 @@ class BatchLoader {
 
   // The parameters a sample gets in an epoch, without loading anything.
   AugParams sample_params(size_t index, int64_t epoch) const;
+  // Re-renders samples (instance-list positions, as Batch::indices) from stored parameters,
+  // bit-identical to the batch they came from; on the calling thread, epoch/index -1.
+  Batch rebuild(const std::vector<int64_t>& indices, const std::vector<AugParams>& params) const;
   const std::vector<Instance>& instances() const;
   const std::vector<int>& flip_index() const;
 

@@ -35,6 +35,9 @@ struct BatchLoader::State {
 
   AugParams params_for(size_t index, int64_t for_epoch) const;
   Batch build(int64_t batch_index) const;
+  // The batch of these samples with these parameters (also what rebuild() re-renders).
+  Batch assemble(int64_t for_epoch, int64_t batch_index, const std::vector<size_t>& indices,
+                 const std::vector<AugParams>& params) const;
   void worker();
   void stop();
 };
@@ -81,14 +84,23 @@ AugParams BatchLoader::State::params_for(size_t index, int64_t for_epoch) const 
 }
 
 Batch BatchLoader::State::build(int64_t b) const {
+  const size_t first = size_t(b) * size_t(options.batch_size);
+  const size_t count = std::min(size_t(options.batch_size), instances.size() - first);
+  std::vector<size_t> indices(order.begin() + long(first), order.begin() + long(first + count));
+  std::vector<AugParams> params;
+  for (size_t index : indices) params.push_back(params_for(index, epoch));
+  return assemble(epoch, b, indices, params);
+}
+
+Batch BatchLoader::State::assemble(int64_t for_epoch, int64_t b, const std::vector<size_t>& indices,
+                                   const std::vector<AugParams>& sample_params) const {
   const auto& o = options;
   const auto& t = o.targets;
-  const size_t first = size_t(b) * size_t(o.batch_size);
-  const size_t count = std::min(size_t(o.batch_size), instances.size() - first);
+  const size_t count = indices.size();
   const int64_t n = int64_t(count), k = num_joints;
   const auto f32 = at::TensorOptions().dtype(at::kFloat);
   Batch batch;
-  batch.epoch = epoch;
+  batch.epoch = for_epoch;
   batch.index = b;
   batch.images = at::empty({n, 3, t.input_h, t.input_w}, f32);
   batch.keypoints = at::empty({n, k, 3}, f32);
@@ -108,13 +120,14 @@ Batch BatchLoader::State::build(int64_t b) const {
   batch.sample_ids = at::empty({n}, at::TensorOptions().dtype(at::kLong));
   batch.indices = at::empty({n}, at::TensorOptions().dtype(at::kLong));
   batch.affines = at::empty({n, 2, 3}, at::TensorOptions().dtype(at::kDouble));
+  batch.aug = at::empty({n, AugParams::kFields}, at::TensorOptions().dtype(at::kDouble));
   const size_t image_floats = size_t(3) * t.input_h * t.input_w;
   std::vector<std::vector<ExtraTarget>> extras;
 
   for (size_t i = 0; i < count; ++i) {
-    const size_t index = order[first + i];
+    const size_t index = indices[i];
     const Instance& inst = instances[index];
-    const AugParams params = params_for(index, epoch);
+    const AugParams& params = sample_params[i];
     // Checked first so a missing file is an error of its own, not OpenCV's warning + decode failure.
     if (!std::ifstream(inst.image_path))
       throw Error(located(inst.image_path, "", "cannot open the image of sample_id " + std::to_string(inst.sample_id)));
@@ -142,6 +155,7 @@ Batch BatchLoader::State::build(int64_t b) const {
     batch.sample_ids.data_ptr<int64_t>()[i] = inst.sample_id;
     batch.indices.data_ptr<int64_t>()[i] = int64_t(index);
     std::memcpy(batch.affines.data_ptr<double>() + 6 * i, crop.affine.data().data(), 6 * sizeof(double));
+    params.to_array(batch.aug.data_ptr<double>() + i * AugParams::kFields);
     batch.params.push_back(params);
     if (o.extra_targets) {
       ExtraTargetRequest req;
@@ -166,7 +180,7 @@ Batch BatchLoader::State::build(int64_t b) const {
         if (x.size() != proto.size() || x[e].name != proto[e].name || x[e].shape != proto[e].shape ||
             x[e].values.size() != numel)
           throw Error("extra target '" + proto[e].name + "': sample_id " +
-                      std::to_string(instances[order[first + i]].sample_id) +
+                      std::to_string(instances[indices[i]].sample_id) +
                       " gives a different name, shape or value count than the batch's first sample");
         copy_into(out, int64_t(i), x[e].values);
       }
@@ -284,6 +298,20 @@ AugParams BatchLoader::sample_params(size_t index, int64_t epoch) const {
     throw Error("sample index " + std::to_string(index) + " out of range, the loader has " +
                 std::to_string(state_->instances.size()) + " instances");
   return state_->params_for(index, epoch);
+}
+
+Batch BatchLoader::rebuild(const std::vector<int64_t>& indices, const std::vector<AugParams>& params) const {
+  if (indices.size() != params.size())
+    throw Error("rebuild: " + std::to_string(indices.size()) + " sample indices but " + std::to_string(params.size()) +
+                " parameter sets");
+  std::vector<size_t> idx;
+  for (int64_t i : indices) {
+    if (i < 0 || size_t(i) >= state_->instances.size())
+      throw Error("rebuild: sample index " + std::to_string(i) + " out of range, the loader has " +
+                  std::to_string(state_->instances.size()) + " instances");
+    idx.push_back(size_t(i));
+  }
+  return state_->assemble(-1, -1, idx, params);
 }
 
 const std::vector<Instance>& BatchLoader::instances() const { return state_->instances; }

@@ -49,6 +49,27 @@ bool half_body_crop(const Instance& instance, const std::vector<int>& upper_body
 
 }  // namespace
 
+void AugParams::to_array(double* out) const {
+  const double v[kFields] = {crop.center_x, crop.center_y, crop.width,  crop.height, crop.rotation,
+                             crop.flip ? 1.0 : 0.0, half_body ? 1.0 : 0.0, brightness, contrast, saturation};
+  std::copy(v, v + kFields, out);
+}
+
+AugParams AugParams::from_array(const double* in) {
+  AugParams p;
+  p.crop.center_x = in[0];
+  p.crop.center_y = in[1];
+  p.crop.width = in[2];
+  p.crop.height = in[3];
+  p.crop.rotation = in[4];
+  p.crop.flip = in[5] != 0;
+  p.half_body = in[6] != 0;
+  p.brightness = float(in[7]);
+  p.contrast = float(in[8]);
+  p.saturation = float(in[9]);
+  return p;
+}
+
 std::vector<int> upper_body_joints(const Skeleton& skeleton) {
   std::vector<int> out;
   for (int j = 0; j < skeleton.num_joints(); ++j)

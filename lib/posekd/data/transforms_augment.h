@@ -37,6 +37,12 @@ struct AugParams {
   CropParams crop;
   bool half_body = false;  // recorded for inspection; crop already holds its effect
   float brightness = 1, contrast = 1, saturation = 1;  // 1 = unchanged
+
+  // Flat form for tensors and HDF5: center_x, center_y, width, height, rotation, flip,
+  // half_body, brightness, contrast, saturation.
+  static constexpr int kFields = 10;
+  void to_array(double* out) const;
+  static AugParams from_array(const double* in);
 };
 
 // Joints that count as upper body for half-body: everything but hips, knees, ankles, pelvis
