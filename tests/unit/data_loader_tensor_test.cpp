@@ -214,6 +214,11 @@ TEST_CASE("loader: errors name the file and the sample") {
   CHECK_THROWS_WITH_AS(BatchLoader(instances, Skeleton::load("coco17"), small_options(0)),
                        (dir.file("missing.jpg") + ":sample_id 1000: expected 17 keypoints (coco17), found 16").c_str(),
                        Error);
+  instances[0].keypoints.push_back({});
+  instances[0].box.w = 0;
+  CHECK_THROWS_WITH_AS(BatchLoader(instances, Skeleton::load("coco17"), small_options(0)),
+                       (dir.file("missing.jpg") + ":sample_id 1000: expected a box of positive size, found 0x90").c_str(),
+                       Error);
   LoaderOptions bad = small_options(0);
   bad.prefetch = 0;
   CHECK_THROWS_WITH_AS(BatchLoader(instances, Skeleton::load("coco17"), bad), "prefetch must be at least 1 batch, found 0",

@@ -1,5 +1,6 @@
 #include "posekd/data/loader.h"
 
+#include <fmt/format.h>
 #include <opencv2/imgcodecs.hpp>
 
 #include <condition_variable>
@@ -230,11 +231,16 @@ BatchLoader::BatchLoader(std::vector<Instance> instances, const Skeleton& skelet
   if (options.prefetch < 1) throw UsageError("prefetch must be at least 1 batch, found " + std::to_string(options.prefetch));
   if (instances.empty()) throw UsageError("the batch loader got no instances");
   s.num_joints = skeleton.num_joints();
-  for (const auto& inst : instances)
+  for (const auto& inst : instances) {
+    const std::string place = "sample_id " + std::to_string(inst.sample_id);
     if (int(inst.keypoints.size()) != s.num_joints)
-      throw Error(located(inst.image_path, "sample_id " + std::to_string(inst.sample_id),
+      throw Error(located(inst.image_path, place,
                           "expected " + std::to_string(s.num_joints) + " keypoints (" + skeleton.name + "), found " +
                               std::to_string(inst.keypoints.size())));
+    if (!(inst.scale > 0) && !(inst.box.w > 0 && inst.box.h > 0))
+      throw Error(located(inst.image_path, place,
+                          fmt::format("expected a box of positive size, found {}x{}", inst.box.w, inst.box.h)));
+  }
   s.instances = std::move(instances);
   s.flip_index = skeleton.flip_index();
   s.upper_body = options.augmentation.upper_body_joints.empty() ? upper_body_joints(skeleton)

@@ -16,7 +16,7 @@ bool lower_body_name(const std::string& joint) {
   return false;
 }
 
-// HRNet's half_body_transform: the labelled joints of one half (upper with probability 0.5
+// HRNet's half_body_transform: the labelled joints of one half (upper with probability 0.69
 // when it has more than 2, else lower when it has more than 2, else upper), centre = their
 // mean, size = their bounding box grown to the aspect × 1.5. Returns false when fewer than 2.
 bool half_body_crop(const Instance& instance, const std::vector<int>& upper_body, int input_w, int input_h,
@@ -27,7 +27,9 @@ bool half_body_crop(const Instance& instance, const std::vector<int>& upper_body
   std::vector<const Keypoint*> upper, lower;
   for (size_t j = 0; j < instance.keypoints.size(); ++j)
     if (instance.keypoints[j].v > 0) (is_upper[j] ? upper : lower).push_back(&instance.keypoints[j]);
-  const bool take_upper = rng.uniform() < 0.5 && upper.size() > 2;
+  // HRNet and mmpose 0.x draw np.random.randn() < 0.5 here (not rand): the upper half is
+  // preferred with probability 0.69, which mmpose 1.x kept as upper_prioritized_prob = 0.7.
+  const bool take_upper = rng.normal() < 0.5 && upper.size() > 2;
   const auto& selected = take_upper ? upper : (lower.size() > 2 ? lower : upper);
   if (selected.size() < 2) return false;
   double sx = 0, sy = 0, x0 = std::numeric_limits<double>::max(), y0 = x0, x1 = -x0, y1 = -x0;
@@ -81,7 +83,7 @@ AugParams draw_augmentation(const Instance& instance, const CropParams& base, in
                             const AugmentOptions& o, const std::vector<int>& upper_body, SampleRng& rng) {
   AugParams p;
   p.crop = base;
-  p.crop.flip = rng.uniform() < o.flip_prob;
+  p.crop.flip = rng.uniform() <= o.flip_prob && o.flip_prob > 0;  // "rand() <= flip_prob", as HRNet
 
   int labelled = 0;
   for (const auto& kp : instance.keypoints) labelled += kp.v > 0;

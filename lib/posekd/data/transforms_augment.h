@@ -20,7 +20,7 @@ struct AugmentOptions {
   double flip_prob = 0.5;
   double half_body_prob = 0.3;
   int half_body_min_joints = 8;      // half-body only with MORE than this many labelled joints
-  double half_body_padding = 1.5;
+  double half_body_padding = 1.5;    // upper half preferred with P(N(0,1) < 0.5) = 0.69, as HRNet
   std::vector<int> upper_body_joints;  // empty: derived from the skeleton's joint names
   double shift_factor = 0.16;        // centre += U(-1,1)·f × crop size (mmpose TopDownRandomShiftBboxCenter) ...
   double shift_prob = 0.0;           // ... off by default, as in HRNet and most mmpose configs
