@@ -189,12 +189,17 @@ TEST_CASE("loader: the queue of ready batches is bounded") {
   o.batch_size = 1;
   o.prefetch = 2;
   BatchLoader loader(instances, Skeleton::load("coco17"), o);
+  // Waits for progress (a loaded machine may be slow), then checks the bound still holds.
+  auto settle = [&](int64_t expected) {
+    for (int i = 0; i < 500 && loader.batches_built() < expected; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return loader.batches_built();
+  };
   loader.start_epoch(0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  CHECK(loader.batches_built() == 2);
+  CHECK(settle(2) == 2);
   REQUIRE(loader.next());
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  CHECK(loader.batches_built() == 3);
+  CHECK(settle(3) == 3);
   int taken = 1;
   while (loader.next()) ++taken;
   CHECK(taken == 12);
