@@ -1,5 +1,7 @@
 // Batch loader throughput from real JPEGs, and whether it keeps a small model fed.
-//   build/bench/bench_torch_loader [images=300] [batch=32]
+//   build/bench/bench_torch_loader [images=300] [batch=32] [jpeg-dir]
+// With a directory, its *.jpg files (e.g. ../shared/realdata/coco) are used round-robin in
+// place of generated ones, so decoding costs what real photos cost.
 // Prints crops/s (and per worker core) at 256×192 and 128×96 with 1 and 2 workers, the
 // forward+backward time of a tiny conv net on the same batch, and the loader/model ratio;
 // then trains that net from the 2-worker loader and reports the time spent waiting for data.
@@ -7,6 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -24,9 +27,27 @@ namespace {
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-std::vector<posekd::Instance> make_images(const fs::path& dir, int count) {
+std::vector<posekd::Instance> make_images(const fs::path& dir, int count, const std::string& real_dir) {
   cv::RNG rng(2024);
   std::vector<posekd::Instance> out;
+  if (!real_dir.empty()) {
+    std::vector<std::pair<std::string, cv::Size>> files;
+    for (const auto& e : fs::directory_iterator(real_dir))
+      if (e.path().extension() == ".jpg") files.push_back({e.path().string(), cv::imread(e.path().string()).size()});
+    std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (int i = 0; i < count && !files.empty(); ++i) {
+      const auto& [path, size] = files[size_t(i) % files.size()];
+      posekd::Instance inst;
+      inst.image_path = path;
+      inst.sample_id = i;
+      const double w = rng.uniform(0.15, 0.5) * size.width, h = rng.uniform(0.3, 0.9) * size.height;
+      inst.box = {rng.uniform(0.0, size.width - w), rng.uniform(0.0, size.height - h), w, h};
+      for (int j = 0; j < 17; ++j)
+        inst.keypoints.push_back({float(inst.box.x + rng.uniform(0.0, w)), float(inst.box.y + rng.uniform(0.0, h)), 2});
+      out.push_back(inst);
+    }
+    return out;
+  }
   for (int i = 0; i < count; ++i) {
     cv::Mat img(480, 640, CV_8UC3);
     // Blurred noise: JPEGs of ~100 KB, the size of a typical COCO photo (pure noise would make
@@ -111,17 +132,22 @@ int main(int argc, char** argv) {
   setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
   const int images = argc > 1 ? std::atoi(argv[1]) : 300;
   const int batch = argc > 2 ? std::atoi(argv[2]) : 32;
+  const std::string real_dir = argc > 3 ? argv[3] : "";
   // One OpenCV thread per loader worker: the figures are per worker core.
   cv::setNumThreads(1);
   const fs::path dir = fs::temp_directory_path() / ("posekd-bench-loader-" + std::to_string(getpid()));
   fs::create_directories(dir);
   auto t0 = Clock::now();
-  const auto instances = make_images(dir, images);
+  const auto instances = make_images(dir, images, real_dir);
+  if (instances.empty()) {
+    std::fprintf(stderr, "bench_torch_loader: error: %s: no *.jpg files\n", real_dir.c_str());
+    return 1;
+  }
   uintmax_t bytes = 0;
   for (const auto& inst : instances) bytes += fs::file_size(inst.image_path);
-  std::printf("wrote %d JPEGs of 640x480 (%.0f KB each) in %.1f s; batch %d; %u hardware threads; torch threads %d\n",
-              images, double(bytes) / images / 1024, seconds_since(t0), batch, std::thread::hardware_concurrency(),
-              torch::get_num_threads());
+  std::printf("%s %d JPEG instances (%.0f KB per image) in %.1f s; batch %d; %u hardware threads; torch threads %d\n",
+              real_dir.empty() ? "wrote" : ("using " + real_dir + ":").c_str(), images, double(bytes) / images / 1024,
+              seconds_since(t0), batch, std::thread::hardware_concurrency(), torch::get_num_threads());
 
   torch::manual_seed(0);
   for (auto [w, h] : {std::pair<int, int>{192, 256}, {96, 128}}) {
