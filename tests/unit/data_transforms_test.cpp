@@ -239,6 +239,20 @@ TEST_CASE("transforms: stored parameters re-render the same crop, colour jitter 
   bright.brightness = 1.2f;
   apply_colour_jitter(grey, bright);
   CHECK(grey.at<cv::Vec3b>(2, 2)[0] == 120);
+  // Saturation 0 turns a pixel into its grey (0.299 R + 0.587 G + 0.114 B); contrast 0 turns
+  // the crop into its mean grey.
+  cv::Mat colour(2, 2, CV_8UC3, cv::Scalar(0, 0, 200));  // BGR: pure red
+  AugParams desaturate;
+  desaturate.saturation = 0;
+  apply_colour_jitter(colour, desaturate);
+  CHECK(colour.at<cv::Vec3b>(0, 0) == cv::Vec3b(60, 60, 60));
+  cv::Mat two(1, 2, CV_8UC3, cv::Scalar(0, 0, 0));
+  two.at<cv::Vec3b>(0, 1) = cv::Vec3b(200, 200, 200);
+  AugParams flat;
+  flat.contrast = 0;
+  apply_colour_jitter(two, flat);
+  CHECK(two.at<cv::Vec3b>(0, 0) == cv::Vec3b(100, 100, 100));
+  CHECK(two.at<cv::Vec3b>(0, 1) == cv::Vec3b(100, 100, 100));
 }
 
 TEST_CASE("teacher warp: the dump's own frame is the identity") {

@@ -2,6 +2,10 @@
 // The training batch loader (LibTorch side): worker threads decode JPEGs, crop and augment,
 // build targets and collate tensors ahead of the model. A batch depends only on (seed, epoch,
 // batch index), never on the worker count; at most `prefetch` batches are built or waiting.
+// Evaluation and dumps use augment = false, shuffle = false (a dump that students will warp
+// also raises `padding`, DESIGN 3.3); predictions go back to the image through
+// CropFrame{affines[i], sizes, targets.geometry()} and back_project(). Flip test: run the model
+// on images.flip({3}) too and merge with merge_flip_test (shift for the standard geometry).
 #include <ATen/core/Tensor.h>
 
 #include <array>
