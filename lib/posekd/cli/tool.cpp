@@ -41,11 +41,13 @@ Tool::Tool(std::string name, std::string description) : name_(std::move(name)), 
   log::set_program(name_);
   app_.set_config("--config", "", "Read options from a TOML file (keys are long option names)");
   app_.add_flag("--print-config", common_.print_config,
-                "Print the effective configuration as TOML (usable with --config) and exit");
+                "Print the effective configuration as TOML (usable with --config) and exit")
+      ->configurable(false);
   app_.add_flag("-q,--quiet", common_.quiet, "Only errors on stderr");
   app_.add_flag("-v,--verbose", common_.verbose, "More detail on stderr (repeat for more)");
   threads_opt_ = app_.add_option("--threads", common_.threads, "Compute threads (0: a default for this machine)")
-                     ->check(CLI::Range(0, 1024));
+                     ->check(CLI::Range(0, 1024))
+                     ->capture_default_str();
   workers_opt_ = app_.add_option("--workers", common_.workers, "Data-loading worker threads")
                      ->check(CLI::Range(0, 256))
                      ->capture_default_str();
@@ -57,7 +59,8 @@ Tool::Tool(std::string name, std::string description) : name_(std::move(name)), 
                     ->capture_default_str();
   seed_opt_ = app_.add_option("--seed", common_.seed, "Random seed")->capture_default_str();
   app_.add_flag("--no-catch", common_.no_catch, "Let exceptions escape (for debugging with a backtrace)")
-      ->group("");
+      ->group("")
+      ->configurable(false);
   app_.set_version_flag("--version", [this] { return version_text(); });
 }
 

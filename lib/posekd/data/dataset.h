@@ -3,6 +3,7 @@
 // MPII in HRNet's JSON layout; detector boxes and keypoint results in the COCO results format.
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "posekd/core/skeleton.h"
@@ -51,10 +52,28 @@ struct Dataset {
   std::vector<Category> categories;
   std::vector<Instance> instances;  // in file order
   int64_t skipped_missing_images = 0;
+  int64_t dropped_for_training = 0;  // crowd and num_keypoints == 0 annotations (Purpose::training)
+  // image id -> index into `images`, built by read_dataset; find_image falls back to a scan
+  // when `images` was changed afterwards.
+  std::unordered_map<int64_t, size_t> image_index;
 
   const ImageInfo* find_image(int64_t image_id) const;  // nullptr when absent
 };
 
+// Reads an annotation file; the format is detected (a top-level array is MPII; an object is
+// CrowdPose when an image has `crowdIndex` or a category has 14 joints, else COCO) unless
+// `options.format` names it. What each format puts into an Instance:
+// - COCO: keypoints, bbox, area, iscrowd and num_keypoints as in the file (num_keypoints =
+//   the count of v > 0 when the field is absent); crowd annotations are ordinary instances
+//   with iscrowd = true (evaluation keeps them, training drops them).
+// - CrowdPose: as COCO, but area = bbox w·h·0.53, the area crowdposetools' evaluation uses
+//   (the file has none); ImageInfo::crowd_index holds the image's crowdIndex.
+// - MPII: HRNet's conversion (mpii.py): centre/scale adjusted (y + 15·scale, scale × 1.25)
+//   and centre, joints and headbox shifted by -1 to 0-based pixels; v = joints_vis; box = the
+//   square of side 200·(file scale) around that centre; sample_id = row index; image ids
+//   number the distinct image names in order of first appearance; width and height are 0
+//   (the file has none).
+// Malformed input throws posekd::Error naming the file, the element and the field.
 Dataset read_dataset(const std::string& path, const ReadOptions& options = {});
 
 // A COCO results entry: a detector box (bbox set, keypoints empty) or a keypoint prediction
@@ -68,8 +87,9 @@ struct Result {
   double score = 0;
 };
 
-// Reads a COCO results JSON (a list of objects). `expected_joints` > 0 checks each entry's
-// keypoint count.
+// Reads a COCO results JSON (a list of objects with image_id, score, and bbox and/or
+// keypoints; category_id defaults to 1), in file order. `expected_joints` > 0 checks each
+// entry's keypoint count.
 std::vector<Result> read_results(const std::string& path, int expected_joints = 0);
 
 }  // namespace posekd
