@@ -3,14 +3,18 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "posekd/codec/heatmap_decode.h"
 #include "posekd/codec/teacher_warp.h"
 #include "posekd/core/error.h"
 #include "posekd/core/skeleton.h"
+#include "posekd/data/dataset.h"
 #include "posekd/data/loader.h"
 #include "test_support.h"
 
@@ -281,4 +285,48 @@ TEST_CASE("loader: the extra-target hook carries warped teacher maps") {
         agree += peak_t[i][k].item<int64_t>() == peak_s[i][k].item<int64_t>();
       }
   CHECK(agree == labelled);
+}
+
+TEST_CASE("loader: real COCO images and annotations (runs when ../shared/realdata exists)") {
+  const std::string root = test::realdata_dir();
+  if (root.empty()) {
+    MESSAGE("no real data beside the checkout: nothing to check here");
+    return;
+  }
+  ReadOptions ro;
+  ro.purpose = Purpose::training;
+  const Dataset ds = read_dataset(root + "/coco/test_coco.json", ro);
+  REQUIRE(!ds.instances.empty());
+  LoaderOptions o;
+  o.batch_size = 4;
+  o.workers = 2;
+  o.augment = false;
+  o.shuffle = false;
+  BatchLoader loader(ds.instances, ds.skeleton, o);
+  int64_t samples = 0;
+  double worst = 0;
+  while (auto b = loader.next()) {
+    CHECK(b->images.sizes() == at::IntArrayRef({b->size(), 3, 256, 192}));
+    CHECK(b->images.abs().sum().item<double>() > 0);
+    for (int64_t i = 0; i < b->size(); ++i, ++samples) {
+      const Instance& inst = ds.instances[size_t(b->indices[i].item<int64_t>())];
+      CHECK(b->sample_ids[i].item<int64_t>() == inst.sample_id);
+      // Targets decoded and taken back through the stored affine land on the annotation.
+      const at::Tensor maps = b->heatmaps[i].contiguous();
+      auto dec = decode_heatmaps(maps.data_ptr<float>(), 17, 64, 48, {HeatmapDecoder::dark, 11});
+      back_project(dec, CropFrame{Affine2D::from(b->affines[i].contiguous().data_ptr<double>()), 192, 256, 48, 64,
+                                  CropGeometry::standard});
+      const double image_px_per_heatmap_px = b->params[size_t(i)].crop.width / 48;
+      for (size_t k = 0; k < 17; ++k) {
+        const float x = b->keypoints[i][long(k)][0].item<float>(), y = b->keypoints[i][long(k)][1].item<float>();
+        // Joints near the map border lose part of their Gaussian; DARK then is not exact.
+        if (b->heatmap_weights[i][long(k)].item<float>() == 0 || x < 40 || y < 40 || x > 152 || y > 216) continue;
+        worst = std::max({worst, std::abs(dec[k].x - inst.keypoints[k].x) / image_px_per_heatmap_px,
+                          std::abs(dec[k].y - inst.keypoints[k].y) / image_px_per_heatmap_px});
+      }
+    }
+  }
+  CHECK(samples == int64_t(ds.instances.size()));
+  MESSAGE("real COCO: " << samples << " crops, worst round trip " << worst << " heatmap px");
+  CHECK(worst < 0.05);
 }
