@@ -26,15 +26,6 @@ namespace {
 
 std::string fixture(const std::string& name) { return test::source_dir() + "/tests/fixtures/eval/" + name; }
 
-// test::realdata_dir(), or ../shared/realdata beside the checkout: doctest_discover_tests
-// passes ctest only the first ENVIRONMENT entry (POSEKD_SOURCE_DIR), not POSEKD_REALDATA.
-std::string realdata() {
-  const std::string dir = test::realdata_dir();
-  if (!dir.empty()) return dir;
-  const std::string beside = test::source_dir() + "/../shared/realdata";
-  return std::filesystem::exists(beside + "/README.md") ? beside : std::string();
-}
-
 std::vector<double> numbers(simdjson::dom::element e) {
   std::vector<double> out;
   for (auto v : e.get_array()) out.push_back(v.is_double() ? double(v) : double(int64_t(v)));
@@ -210,7 +201,7 @@ TEST_CASE("coco and crowdpose: the references' numbers on generated cases, to th
 }
 
 TEST_CASE("real samples: COCO, OCHuman, CrowdPose and MPII against the references") {
-  const std::string real = realdata();
+  const std::string real = test::realdata_dir();
   if (real.empty()) {
     MESSAGE("../shared/realdata absent: real-sample comparison not run");
     return;
@@ -349,7 +340,7 @@ TEST_CASE("pose-eval inputs: /coords of a heatmaps file, joined on sample ids") 
       s.sample_id = inst.sample_id + id_offset;
       s.image_id = inst.image_id;
       s.heatmaps.assign(static_cast<std::size_t>(l.map_values()), 0.f);
-      for (const auto& k : inst.keypoints) s.coords.insert(s.coords.end(), {k.x, k.y, 0.9f});
+      for (const auto& k : inst.keypoints) s.coords.insert(s.coords.end(), {static_cast<float>(k.x), static_cast<float>(k.y), 0.9f});
       if (i == 0) s.coords[0] = nan_at;
       w.write(i, s);
       w.mark_done(i);

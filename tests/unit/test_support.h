@@ -18,22 +18,29 @@ class ScratchDir {
   std::filesystem::path path_;
 };
 
+// The checkout and build tree this test was built from (compile definitions from
+// tests/CMakeLists.txt); the environment may override them.
 inline std::string source_dir() {
   const char* s = std::getenv("POSEKD_SOURCE_DIR");
-  return s ? s : ".";
+  return s ? s : POSEKD_TEST_SOURCE_DIR;
+}
+
+inline std::string binary_dir() {
+  const char* s = std::getenv("POSEKD_BINARY_DIR");
+  return s ? s : POSEKD_TEST_BINARY_DIR;
 }
 
 // ../shared/realdata beside the checkout, or "" when this machine does not have it; tests
 // that use it run only then (DESIGN 4) and say so.
 inline std::string realdata_dir() {
   const char* s = std::getenv("POSEKD_REALDATA");
-  if (s && std::filesystem::exists(std::string(s) + "/README.md")) return s;
+  const std::string dir = s ? s : source_dir() + "/../shared/realdata";
+  if (std::filesystem::exists(dir + "/README.md")) return dir;
   return {};
 }
 
 inline ScratchDir::ScratchDir(const std::string& label) {
-  const char* b = std::getenv("POSEKD_BINARY_DIR");
-  std::filesystem::path base = b ? std::filesystem::path(b) / "tests" / "unit-work" : std::filesystem::temp_directory_path();
+  const std::filesystem::path base = std::filesystem::path(binary_dir()) / "tests" / "unit-work";
   std::filesystem::create_directories(base);
   std::string tmpl = (base / (label + "-XXXXXX")).string();
   if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed for " + tmpl);

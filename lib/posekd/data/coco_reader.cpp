@@ -78,7 +78,7 @@ Issue parse_annotation(value v, Instance& inst, AnnotationFields& p, std::vector
       if (!issue && numbers.size() % 3 == 0) {
         inst.keypoints.resize(numbers.size() / 3);
         for (size_t j = 0; j < inst.keypoints.size(); ++j)
-          inst.keypoints[j] = {static_cast<float>(numbers[3 * j]), static_cast<float>(numbers[3 * j + 1]),
+          inst.keypoints[j] = {numbers[3 * j], numbers[3 * j + 1],
                                static_cast<float>(numbers[3 * j + 2])};
       }
       return issue;

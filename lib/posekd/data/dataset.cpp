@@ -76,18 +76,17 @@ std::string image_place(const Dataset& d, size_t image) {
 void check_images(Dataset& d, const ReadOptions& options) {
   std::unordered_set<int64_t> missing;
   std::vector<std::string> names;
-  std::vector<ImageInfo> kept;
   for (size_t i = 0; i < d.images.size(); ++i) {
     const std::string problem = image_problem(d.images[i].path);
-    if (problem.empty()) {
-      kept.push_back(std::move(d.images[i]));
-      continue;
-    }
+    if (problem.empty()) continue;
     if (!options.skip_missing_images) fail(d.path, image_place(d, i), problem);
     missing.insert(d.images[i].id);
     names.push_back(d.images[i].file_name);
   }
   if (missing.empty()) return;
+  std::vector<ImageInfo> kept;
+  for (auto& image : d.images)
+    if (!missing.count(image.id)) kept.push_back(std::move(image));
   const size_t before = d.instances.size();
   d.instances.erase(std::remove_if(d.instances.begin(), d.instances.end(),
                                    [&](const Instance& inst) { return missing.count(inst.image_id) > 0; }),

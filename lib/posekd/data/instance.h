@@ -7,7 +7,9 @@
 namespace posekd {
 
 struct Keypoint {
-  float x = 0, y = 0;  // image pixels, pixel centres at integer coordinates
+  // Image pixels, pixel centres at integer coordinates. Double, as pycocotools computes OKS
+  // in float64: results files carry full-precision coordinates.
+  double x = 0, y = 0;
   float v = 0;         // COCO visibility: 0 not labelled, 1 labelled but occluded, 2 visible
 };
 

@@ -153,7 +153,7 @@ void read_mpii(const Source& src, const std::string& skeleton_name, Dataset& out
     inst.keypoints.resize(joints);
     if (p.has_joints) {
       for (size_t j = 0; j < joints; ++j)
-        inst.keypoints[j] = {static_cast<float>(p.joints[2 * j] - 1), static_cast<float>(p.joints[2 * j + 1] - 1),
+        inst.keypoints[j] = {p.joints[2 * j] - 1, p.joints[2 * j + 1] - 1,
                              static_cast<float>(p.joints_vis[j])};
     }
     for (const auto& k : inst.keypoints) inst.num_keypoints += k.v > 0;

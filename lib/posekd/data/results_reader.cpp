@@ -84,7 +84,7 @@ std::vector<Result> read_results(const std::string& path, int expected_joints) {
       if (found % 3 != 0) fail(path, place + ":keypoints", fmt::format("expected x, y, score triples, found {} numbers", found));
       p.result.keypoints.resize(found / 3);
       for (size_t j = 0; j < found / 3; ++j)
-        p.result.keypoints[j] = {static_cast<float>(p.keypoints[3 * j]), static_cast<float>(p.keypoints[3 * j + 1]),
+        p.result.keypoints[j] = {p.keypoints[3 * j], p.keypoints[3 * j + 1],
                                  static_cast<float>(p.keypoints[3 * j + 2])};
     }
     out.push_back(std::move(p.result));
