@@ -193,3 +193,11 @@ TEST_CASE("complexity: multiply-accumulates equal the hand count of a tiny Simpl
   CHECK(c.macs == 110128);
   CHECK(model->is_training());
 }
+
+TEST_CASE("complexity: paper configurations have the official implementations' parameter counts") {
+  // sum(p.numel() for p in model.parameters()) of the official pose_hrnet.py (W32, W48 COCO
+  // configs) and pose_resnet.py (ResNet-50, 3×256 deconvolutions), 17 joints.
+  CHECK(count_parameters(*make_model("hrnet:width=32")) == 28536113);
+  CHECK(count_parameters(*make_model("hrnet:width=48")) == 63595745);
+  CHECK(count_parameters(*make_model("resnet:depth=50")) == 33999697);
+}

@@ -1,0 +1,94 @@
+// Checkpoints load into the equivalent PyTorch module by name (STYLE 9, DESIGN 3.4): weights
+// exported from C++ are loaded with strict=True into PyTorch twins
+// (nn_pytorch_reference.py, run by Debian's /usr/bin/python3 with its torch), whose outputs
+// must equal the C++ ones.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "posekd/nn/model.h"
+#include "posekd/nn/state_arrays.h"
+#include "test_support.h"
+
+using namespace posekd;
+
+namespace {
+
+// NumPy's .npy format 1.0: magic, header length, a Python dict literal padded to 64 bytes.
+void write_npy(const std::string& path, const torch::Tensor& t) {
+  auto c = t.detach().to(torch::kFloat32).contiguous();
+  std::string shape = "(";
+  for (int64_t i = 0; i < c.dim(); ++i) shape += std::to_string(c.size(i)) + (c.dim() == 1 || i + 1 < c.dim() ? "," : "");
+  shape += ")";
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
+  while ((10 + header.size() + 1) % 64) header += ' ';
+  header += '\n';
+  std::ofstream out(path, std::ios::binary);
+  out.write("\x93NUMPY\x01\x00", 8);
+  const uint16_t len = uint16_t(header.size());
+  out.write(reinterpret_cast<const char*>(&len), 2);
+  out << header;
+  out.write(reinterpret_cast<const char*>(c.data_ptr<float>()), c.numel() * 4);
+}
+
+bool python_torch_available() {
+  return std::system("/usr/bin/python3 -c 'import torch, numpy' > /dev/null 2>&1") == 0;
+}
+
+void export_and_compare(const std::string& spec) {
+  test::ScratchDir dir("nn-pytorch");
+  auto model = nn::make_model(spec, 5);
+  {
+    // Train-mode forwards give the BatchNorm statistics non-trivial values.
+    torch::NoGradGuard no_grad;
+    model->forward(torch::randn({4, 3, model->info().input.height, model->info().input.width}));
+  }
+  model->eval();
+  std::filesystem::create_directories(dir.path() / "params");
+  for (const auto& a : nn::named_arrays(*model)) write_npy(dir.file("params/" + a.name + ".npy"), nn::to_tensor(a));
+  std::ofstream(dir.file("spec.txt")) << model->info().spec.str() << "\n";
+  auto x = torch::randn({2, 3, model->info().input.height, model->info().input.width});
+  write_npy(dir.file("input.npy"), x);
+  torch::NoGradGuard no_grad;
+  const auto out = model->forward(x);
+  if (!out.heatmaps.empty()) write_npy(dir.file("heatmaps.npy"), out.final_heatmaps());
+  if (out.coords.defined()) {
+    write_npy(dir.file("coords.npy"), out.coords);
+    write_npy(dir.file("sigma.npy"), out.sigma);
+    write_npy(dir.file("score.npy"), out.score);
+    write_npy(dir.file("keypoint_tokens.npy"), out.keypoint_tokens);
+  }
+  const std::string cmd = "/usr/bin/python3 " + test::source_dir() + "/tests/unit/nn_pytorch_reference.py " +
+                          dir.path().string() + " 2>&1";
+  std::string report;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe);
+  char buf[512];
+  while (fgets(buf, sizeof buf, pipe)) report += buf;
+  const int status = pclose(pipe);
+  INFO(report);
+  CHECK(status == 0);
+}
+
+}  // namespace
+
+TEST_CASE("pytorch: SimpleBaseline weights load by name into PyTorch and give the same heatmaps") {
+  if (!python_torch_available()) {
+    MESSAGE("skipped: /usr/bin/python3 has no torch (Debian's python3-torch)");
+    return;
+  }
+  export_and_compare("resnet:depth=18,width=4,deconvs=2,deconv_channels=8,joints=3,input=64x32");
+}
+
+TEST_CASE("pytorch: the regression head matches nn.TransformerEncoder run sequence-first") {
+  if (!python_torch_available()) {
+    MESSAGE("skipped: /usr/bin/python3 has no torch (Debian's python3-torch)");
+    return;
+  }
+  export_and_compare(
+      "resnet:depth=18,width=4,deconvs=1,deconv_channels=8,joints=3,input=64x64,head=regression,dim=16,layers=2,"
+      "heads=2,patch=2x2");
+}

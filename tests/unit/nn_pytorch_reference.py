@@ -1,0 +1,137 @@
+#!/usr/bin/python3
+"""PyTorch twins of posekd's SimpleBaseline and regression head, written from the papers with
+the attribute names of torchvision / pose_resnet.py / TokenPose, for nn_pytorch_compat_test.
+
+usage: nn_pytorch_reference.py DIR
+DIR holds spec.txt, params/<name>.npy (C++ named arrays), input.npy and the C++ outputs
+(heatmaps.npy or coords/sigma/score/keypoint_tokens .npy). Loads the arrays by name with
+strict=True, runs the model in eval mode and exits 1 when an output differs.
+"""
+import os
+import sys
+
+import numpy as np
+import torch
+from torch import nn
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, inplanes, planes, stride=1, downsample=None):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.downsample = downsample
+
+    def forward(self, x):
+        out = torch.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return torch.relu(out + (self.downsample(x) if self.downsample is not None else x))
+
+
+def res_layer(inplanes, planes, blocks, stride):
+    down = None
+    if stride != 1 or inplanes != planes:
+        down = nn.Sequential(nn.Conv2d(inplanes, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
+    return nn.Sequential(BasicBlock(inplanes, planes, stride, down),
+                         *[BasicBlock(planes, planes) for _ in range(blocks - 1)])
+
+
+class TokenTransformer(nn.Module):
+    def __init__(self, channels, feature, patch, dim, layers, heads, mlp, joints, outputs):
+        super().__init__()
+        self.patch = patch
+        self.joints = joints
+        patches = (feature[0] // patch[0]) * (feature[1] // patch[1])
+        self.patch_to_embedding = nn.Linear(channels * patch[0] * patch[1], dim)
+        self.keypoint_token = nn.Parameter(torch.zeros(1, joints, dim))
+        self.pos_embedding = nn.Parameter(torch.zeros(1, patches, dim))
+        layer = nn.TransformerEncoderLayer(dim, heads, dim * mlp, dropout=0.0, activation="gelu")
+        self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        self.mlp_head = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, outputs))
+
+    def forward(self, f):
+        n, c, h, w = f.shape
+        p1, p2 = self.patch
+        x = f.reshape(n, c, h // p1, p1, w // p2, p2).permute(0, 2, 4, 3, 5, 1).reshape(n, -1, p1 * p2 * c)
+        x = self.patch_to_embedding(x) + self.pos_embedding
+        x = torch.cat([self.keypoint_token.expand(n, -1, -1), x], 1)
+        x = self.encoder(x.transpose(0, 1)).transpose(0, 1)
+        kp = x[:, :self.joints]
+        return kp, self.mlp_head(kp)
+
+
+class SimpleBaseline(nn.Module):
+    def __init__(self, spec):
+        super().__init__()
+        width, joints = int(spec["width"]), int(spec["joints"])
+        blocks = [2, 2, 2, 2] if spec["depth"] == "18" else [3, 4, 6, 3]
+        self.conv1 = nn.Conv2d(3, width, 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        self.layer1 = res_layer(width, width, blocks[0], 1)
+        self.layer2 = res_layer(width, width * 2, blocks[1], 2)
+        self.layer3 = res_layer(width * 2, width * 4, blocks[2], 2)
+        self.layer4 = res_layer(width * 4, width * 8, blocks[3], 2)
+        channels = width * 8
+        layers = []
+        for _ in range(int(spec["deconvs"])):
+            out = int(spec["deconv_channels"])
+            layers += [nn.ConvTranspose2d(channels, out, 4, 2, 1, 0, bias=False), nn.BatchNorm2d(out), nn.ReLU(True)]
+            channels = out
+        if layers:
+            self.deconv_layers = nn.Sequential(*layers)
+        self.head = spec["head"]
+        h, w = (int(v) for v in spec["input"].split("x"))
+        scale = 2 ** int(spec["deconvs"])
+        feature = (h // 32 * scale, w // 32 * scale)
+        if self.head == "heatmap":
+            self.final_layer = nn.Conv2d(channels, joints, 1)
+        else:
+            patch = tuple(int(v) for v in spec["patch"].split("x"))
+            self.transformer = TokenTransformer(channels, feature, patch, int(spec["dim"]), int(spec["layers"]),
+                                                int(spec["heads"]), int(spec["mlp"]), joints, 5)
+
+    def forward(self, x):
+        x = self.maxpool(torch.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        if hasattr(self, "deconv_layers"):
+            x = self.deconv_layers(x)
+        if self.head == "heatmap":
+            return {"heatmaps": self.final_layer(x)}
+        kp, r = self.transformer(x)
+        r = r.sigmoid()
+        return {"coords": r[..., 0:2], "sigma": r[..., 2:4], "score": r[..., 4], "keypoint_tokens": kp}
+
+
+def main(folder):
+    text = open(os.path.join(folder, "spec.txt")).read().strip()
+    name, _, rest = text.partition(":")
+    spec = dict(item.split("=") for item in rest.split(","))
+    assert name == "resnet", name
+    model = SimpleBaseline(spec)
+    state = {}
+    for f in os.listdir(os.path.join(folder, "params")):
+        array = np.load(os.path.join(folder, "params", f))
+        key = f[:-len(".npy")]
+        state[key] = torch.from_numpy(array)
+        if key.endswith("num_batches_tracked"):
+            state[key] = state[key].long()
+    model.load_state_dict(state, strict=True)
+    model.eval()
+    with torch.no_grad():
+        out = model(torch.from_numpy(np.load(os.path.join(folder, "input.npy"))))
+    worst = 0.0
+    for key, value in out.items():
+        expected = np.load(os.path.join(folder, key + ".npy"))
+        if expected.shape != tuple(value.shape):
+            print(f"{key}: expected shape {expected.shape}, found {tuple(value.shape)}", file=sys.stderr)
+            return 1
+        worst = max(worst, float(np.abs(expected - value.numpy()).max()))
+    print(f"max abs difference {worst:.3g}")
+    return 0 if worst < 1e-5 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
