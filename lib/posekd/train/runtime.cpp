@@ -7,6 +7,7 @@
 #include <torch/cuda.h>
 #include <torch/version.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -52,7 +53,14 @@ int physical_cores() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-int default_threads() { return std::min(physical_cores(), 2); }
+std::string omp_wait_policy() {
+  const char* wait = std::getenv("OMP_WAIT_POLICY");
+  std::string policy = wait ? wait : "";
+  for (auto& c : policy) c = char(std::toupper(static_cast<unsigned char>(c)));
+  return policy;
+}
+
+int default_threads() { return omp_wait_policy() == "PASSIVE" ? std::min(physical_cores(), 2) : 1; }
 
 void set_threads(int threads) {
   if (threads < 0) throw UsageError(fmt::format("--threads {}: expected >= 0 (0: {} on this machine)", threads,
@@ -115,13 +123,14 @@ std::string blas_description() {
 }
 
 std::string version_details() {
-  const char* wait = std::getenv("OMP_WAIT_POLICY");
+  const std::string wait = omp_wait_policy();
   std::string out;
   out += fmt::format("LibTorch {}.{}.{}\n", TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, TORCH_VERSION_PATCH);
   out += fmt::format("BLAS: {}\n", blas_description());
-  out += fmt::format("threads: {} (default {}: physical cores {}, at most 2)\n", at::get_num_threads(),
-                     default_threads(), physical_cores());
-  out += fmt::format("OMP_WAIT_POLICY: {}\n", wait ? wait : "unset (libgomp spins before sleeping)");
+  out += fmt::format("threads: {} (default {}: physical cores {}, at most 2, and 1 unless OMP_WAIT_POLICY=PASSIVE)\n",
+                     at::get_num_threads(), default_threads(), physical_cores());
+  out += fmt::format("OMP_WAIT_POLICY: {}\n",
+                     wait.empty() ? "unset (libgomp spin-waits; set PASSIVE before starting to use 2 threads)" : wait);
   out += fmt::format("CUDA: {}", torch::cuda::is_available()
                                      ? fmt::format("{} device(s)", torch::cuda::device_count())
                                      : std::string("not available"));

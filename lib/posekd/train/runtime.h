@@ -11,9 +11,14 @@ namespace posekd::train {
 
 // Physical cores (distinct package/core ids in sysfs; hardware threads when sysfs is absent).
 int physical_cores();
-// --threads 0: the physical cores, at most 2. Measured with bench_torch_threads: beyond two,
-// OpenMP's barrier waits dominate the small convolutions of CPU-sized pose models.
+// --threads 0: the physical cores, at most 2, when OMP_WAIT_POLICY=PASSIVE; 1 otherwise.
+// Measured with bench_torch_threads on this 2-core machine while it was shared (load 5-8): with
+// libgomp's default spin-waiting a second thread made a training step 4-7x slower; with
+// PASSIVE, 2 threads ran within 0.9-1.1x of one. libgomp reads the policy once, when it is
+// loaded, so a running tool cannot change it; it only chooses the thread count that suits it.
 int default_threads();
+// OMP_WAIT_POLICY as libgomp read it at start-up ("" when unset).
+std::string omp_wait_policy();
 // Applies --threads (0: default_threads()) to LibTorch's intra-op pool.
 void set_threads(int threads);
 
