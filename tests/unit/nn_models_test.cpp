@@ -201,3 +201,32 @@ TEST_CASE("complexity: paper configurations have the official implementations' p
   CHECK(count_parameters(*make_model("hrnet:width=48")) == 63595745);
   CHECK(count_parameters(*make_model("resnet:depth=50")) == 33999697);
 }
+
+TEST_CASE("complexity: attention is counted (one encoder layer's multiply-accumulates by hand)") {
+  // 3 keypoint + 16 visual tokens (S = 19), D = 16, 2 heads, feed-forward 3·D:
+  //   in-projection S·D·3D, QKᵀ and AV 2·S²·D, out-projection S·D², feed-forward 2·S·D·3D
+  //   = 19·16·(48 + 16 + 96) + 2·361·16 = 60192.
+  const std::string base = "resnet:depth=18,width=4,joints=3,input=64x32,head=regression,dim=16,heads=2,patch=4x2";
+  const auto one = measure_complexity(*make_model(base + ",layers=1"));
+  const auto two = measure_complexity(*make_model(base + ",layers=2"));
+  CHECK(two.macs - one.macs == 60192);
+}
+
+TEST_CASE("models: the canonical spec rebuilds the same architecture") {
+  for (const char* text : {"hourglass:stacks=2,channels=8,depth=2,input=64x48", "resnet:depth=34,width=4",
+                           "hrnet:width=4,stages=3,blocks=1", "tokenpose:stem_width=4,dim=8,layers=1,heads=2",
+                           "resnet:depth=18,width=4,head=simcc,split=1.5"}) {
+    CAPTURE(text);
+    const auto spec = ModelSpec::parse(text);
+    const auto again = ModelSpec::parse(spec.str());
+    CHECK(again.str() == spec.str());
+    auto a = make_model(spec), b = make_model(again);
+    CHECK(b->info().spec == a->info().spec);
+    const auto pa = a->named_parameters(), pb = b->named_parameters();
+    REQUIRE(pa.size() == pb.size());
+    for (size_t i = 0; i < pa.size(); ++i) {
+      CHECK(pa[i].key() == pb[i].key());
+      CHECK(pa[i].value().sizes() == pb[i].value().sizes());
+    }
+  }
+}

@@ -17,6 +17,10 @@ struct NamedArray {
 };
 
 // "[64,64,3,3]", the way error messages print shapes.
-std::string shape_text(const std::vector<int64_t>& shape);
+inline std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+  return s + "]";
+}
 
 }  // namespace posekd::nn

@@ -15,12 +15,6 @@ std::string place(ArrayRole role, const std::string& name) {
 
 }  // namespace
 
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 NamedArray to_named_array(const std::string& name, const torch::Tensor& tensor, ArrayRole role) {
   NamedArray a;
   a.name = name;
