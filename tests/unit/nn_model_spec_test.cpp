@@ -6,7 +6,7 @@
 using namespace posekd;
 using posekd::nn::ModelSpec;
 
-TEST_CASE("model spec: canonical form lists every key and round-trips") {
+TEST_CASE("model spec: canonical form lists every key and round-trips, errors name the key") {
   const auto spec = ModelSpec::parse("hourglass:stacks=4,channels=128");
   CHECK(spec.str() == "hourglass:stacks=4,channels=128,depth=4,joints=17,input=256x256,head=heatmap");
   CHECK(ModelSpec::parse(spec.str()) == spec);
@@ -29,9 +29,8 @@ TEST_CASE("model spec: canonical form lists every key and round-trips") {
   CHECK(ModelSpec::parse("hourglass:channels=0128,stacks=4") == ModelSpec::parse("hourglass:stacks=4,channels=128"));
   CHECK(ModelSpec::parse("resnet:input=128x96").input().height == 128);
   CHECK(ModelSpec::parse("resnet:input=128x96").input().width == 96);
-}
 
-TEST_CASE("model spec: unknown keys and bad values name the key and what is accepted") {
+  // Unknown keys and bad values name the key and what is accepted.
   auto message = [](const std::string& text) {
     try {
       ModelSpec::parse(text);

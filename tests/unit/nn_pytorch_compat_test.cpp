@@ -38,8 +38,9 @@ bool python_torch_available() {
   return std::system("/usr/bin/python3 -c 'import torch, numpy' > /dev/null 2>&1") == 0;
 }
 
-void export_and_compare(const std::string& spec) {
-  test::ScratchDir dir("nn-pytorch");
+void export_model(const std::string& spec, const std::filesystem::path& folder) {
+  std::filesystem::create_directories(folder / "params");
+  auto file = [&](const std::string& name) { return (folder / name).string(); };
   auto model = nn::make_model(spec, 5);
   {
     // Train-mode forwards give the BatchNorm statistics non-trivial values.
@@ -47,22 +48,38 @@ void export_and_compare(const std::string& spec) {
     model->forward(torch::randn({4, 3, model->info().input.height, model->info().input.width}));
   }
   model->eval();
-  std::filesystem::create_directories(dir.path() / "params");
-  for (const auto& a : nn::named_arrays(*model)) write_npy(dir.file("params/" + a.name + ".npy"), nn::to_tensor(a));
-  std::ofstream(dir.file("spec.txt")) << model->info().spec.str() << "\n";
+  for (const auto& a : nn::named_arrays(*model)) write_npy(file("params/" + a.name + ".npy"), nn::to_tensor(a));
+  std::ofstream(file("spec.txt")) << model->info().spec.str() << "\n";
   auto x = torch::randn({2, 3, model->info().input.height, model->info().input.width});
-  write_npy(dir.file("input.npy"), x);
+  write_npy(file("input.npy"), x);
   torch::NoGradGuard no_grad;
   const auto out = model->forward(x);
-  if (!out.heatmaps.empty()) write_npy(dir.file("heatmaps.npy"), out.final_heatmaps());
+  if (!out.heatmaps.empty()) write_npy(file("heatmaps.npy"), out.final_heatmaps());
   if (out.coords.defined()) {
-    write_npy(dir.file("coords.npy"), out.coords);
-    write_npy(dir.file("sigma.npy"), out.sigma);
-    write_npy(dir.file("score.npy"), out.score);
-    write_npy(dir.file("keypoint_tokens.npy"), out.keypoint_tokens);
+    write_npy(file("coords.npy"), out.coords);
+    write_npy(file("sigma.npy"), out.sigma);
+    write_npy(file("score.npy"), out.score);
+    write_npy(file("keypoint_tokens.npy"), out.keypoint_tokens);
   }
+}
+
+}  // namespace
+
+// One Python run for both models: importing torch there costs seconds.
+TEST_CASE("pytorch: SimpleBaseline and regression-head weights load by name into PyTorch twins, same outputs") {
+  if (!python_torch_available()) {
+    MESSAGE("skipped: /usr/bin/python3 has no torch (Debian's python3-torch)");
+    return;
+  }
+  test::ScratchDir dir("nn-pytorch");
+  export_model("resnet:depth=18,width=4,deconvs=2,deconv_channels=8,joints=3,input=64x32", dir.path() / "heatmap");
+  // The regression head checks LibTorch's encoder against nn.TransformerEncoder run sequence-first.
+  export_model(
+      "resnet:depth=18,width=4,deconvs=1,deconv_channels=8,joints=3,input=64x64,head=regression,dim=16,layers=2,"
+      "heads=2,patch=2x2",
+      dir.path() / "regression");
   const std::string cmd = "/usr/bin/python3 " + test::source_dir() + "/tests/unit/nn_pytorch_reference.py " +
-                          dir.path().string() + " 2>&1";
+                          dir.file("heatmap") + " " + dir.file("regression") + " 2>&1";
   std::string report;
   FILE* pipe = popen(cmd.c_str(), "r");
   REQUIRE(pipe);
@@ -71,24 +88,4 @@ void export_and_compare(const std::string& spec) {
   const int status = pclose(pipe);
   INFO(report);
   CHECK(status == 0);
-}
-
-}  // namespace
-
-TEST_CASE("pytorch: SimpleBaseline weights load by name into PyTorch and give the same heatmaps") {
-  if (!python_torch_available()) {
-    MESSAGE("skipped: /usr/bin/python3 has no torch (Debian's python3-torch)");
-    return;
-  }
-  export_and_compare("resnet:depth=18,width=4,deconvs=2,deconv_channels=8,joints=3,input=64x32");
-}
-
-TEST_CASE("pytorch: the regression head matches nn.TransformerEncoder run sequence-first") {
-  if (!python_torch_available()) {
-    MESSAGE("skipped: /usr/bin/python3 has no torch (Debian's python3-torch)");
-    return;
-  }
-  export_and_compare(
-      "resnet:depth=18,width=4,deconvs=1,deconv_channels=8,joints=3,input=64x64,head=regression,dim=16,layers=2,"
-      "heads=2,patch=2x2");
 }

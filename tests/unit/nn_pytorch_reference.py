@@ -2,8 +2,8 @@
 """PyTorch twins of posekd's SimpleBaseline and regression head, written from the papers with
 the attribute names of torchvision / pose_resnet.py / TokenPose, for nn_pytorch_compat_test.
 
-usage: nn_pytorch_reference.py DIR
-DIR holds spec.txt, params/<name>.npy (C++ named arrays), input.npy and the C++ outputs
+usage: nn_pytorch_reference.py DIR...
+Each DIR holds spec.txt, params/<name>.npy (C++ named arrays), input.npy and the C++ outputs
 (heatmaps.npy or coords/sigma/score/keypoint_tokens .npy). Loads the arrays by name with
 strict=True, runs the model in eval mode and exits 1 when an output differs.
 """
@@ -129,9 +129,9 @@ def main(folder):
             print(f"{key}: expected shape {expected.shape}, found {tuple(value.shape)}", file=sys.stderr)
             return 1
         worst = max(worst, float(np.abs(expected - value.numpy()).max()))
-    print(f"max abs difference {worst:.3g}")
+    print(f"{folder}: {text}: max abs difference {worst:.3g}")
     return 0 if worst < 1e-5 else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(max(main(folder) for folder in sys.argv[1:]))

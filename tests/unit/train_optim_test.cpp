@@ -35,7 +35,7 @@ bool same_parameters(const torch::nn::Module& a, const torch::nn::Module& b) {
 
 }  // namespace
 
-TEST_CASE("schedule: linear warmup by iteration times multistep by epoch, as mmpose's param_scheduler") {
+TEST_CASE("schedule: warmup by iteration times multistep or cosine by epoch (mmpose's param_scheduler), refusals") {
   ScheduleOptions o;
   o.milestones = {170, 200};
   o.gamma = 0.1;
@@ -54,18 +54,16 @@ TEST_CASE("schedule: linear warmup by iteration times multistep by epoch, as mmp
   ScheduleOptions early = o;
   early.milestones = {1};
   CHECK(LrSchedule(1.0, early).lr(1, 250) == doctest::Approx(0.1 * (0.001 + 0.999 * 0.5)));
-}
 
-TEST_CASE("schedule: cosine to a minimum, constant, and refusals") {
-  ScheduleOptions o;
-  o.policy = "cosine";
-  o.epochs = 10;
-  o.min_lr = 1e-5;
-  const LrSchedule s(1e-3, o);
-  CHECK(s.lr(0, 0) == doctest::Approx(1e-3));
-  CHECK(s.lr(5, 0) == doctest::Approx(1e-5 + (1e-3 - 1e-5) * 0.5));
-  CHECK(s.lr(10, 0) == doctest::Approx(1e-5));
-  CHECK(s.lr(12, 0) == doctest::Approx(1e-5));
+  ScheduleOptions cos;
+  cos.policy = "cosine";
+  cos.epochs = 10;
+  cos.min_lr = 1e-5;
+  const LrSchedule cosine(1e-3, cos);
+  CHECK(cosine.lr(0, 0) == doctest::Approx(1e-3));
+  CHECK(cosine.lr(5, 0) == doctest::Approx(1e-5 + (1e-3 - 1e-5) * 0.5));
+  CHECK(cosine.lr(10, 0) == doctest::Approx(1e-5));
+  CHECK(cosine.lr(12, 0) == doctest::Approx(1e-5));
   ScheduleOptions c;
   c.policy = "constant";
   c.warmup_iters = 4;
@@ -86,7 +84,7 @@ TEST_CASE("schedule: cosine to a minimum, constant, and refusals") {
   CHECK_THROWS_WITH_AS(LrSchedule(1, bad), "cosine schedule: epochs=0: expected >= 1", UsageError);
 }
 
-TEST_CASE("optimizers: built from options; lr set per group; bad options refused") {
+TEST_CASE("optimizers: built from options, lr set per group, bad options refused") {
   auto model = nn::make_model(tiny);
   for (const char* name : {"adam", "adamw", "sgd", "rmsprop"}) {
     OptimizerOptions o;
@@ -104,7 +102,7 @@ TEST_CASE("optimizers: built from options; lr set per group; bad options refused
   CHECK_THROWS_WITH_AS(make_optimizer(bad, *model), "nesterov: needs optimizer sgd with momentum > 0", UsageError);
 }
 
-TEST_CASE("optimizers: state export/import continues a run identically") {
+TEST_CASE("optimizers: state export/import continues a run identically, bad state refused") {
   for (const char* name : {"adam", "adamw", "sgd", "rmsprop"}) {
     CAPTURE(name);
     OptimizerOptions o;
@@ -138,9 +136,8 @@ TEST_CASE("optimizers: state export/import continues a run identically") {
     train_steps(*fresh, *fresh_opt, 3, 3);
     CHECK_FALSE(same_parameters(*ref, *fresh));
   }
-}
 
-TEST_CASE("optimizers: state names and refusals") {
+  // State names, and what a resume refuses.
   OptimizerOptions o;  // adam
   auto model = nn::make_model(tiny);
   auto opt = make_optimizer(o, *model);
