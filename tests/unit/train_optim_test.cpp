@@ -209,4 +209,16 @@ TEST_CASE("runtime: devices, threads and the version report") {
   CHECK(at::get_num_threads() == 1);
   common.device = "tpu";
   CHECK_THROWS_AS(hooks.configure(common), UsageError);
+
+  // Through a tool, as every LibTorch tool registers them.
+  cli::Tool tool("pose-test", "runtime hooks");
+  tool.set_runtime_hooks(torch_runtime_hooks());
+  int threads_seen = 0;
+  CHECK(tool.run({"--threads", "2"}, [&] { threads_seen = at::get_num_threads(); }) == cli::ok);
+  CHECK(threads_seen == 2);
+  cli::Tool bad("pose-test", "runtime hooks");
+  bad.set_runtime_hooks(torch_runtime_hooks());
+  bool ran = false;
+  CHECK(bad.run({"--device", "gpu"}, [&] { ran = true; }) == cli::usage);
+  CHECK_FALSE(ran);
 }
