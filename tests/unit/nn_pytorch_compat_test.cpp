@@ -54,7 +54,8 @@ void export_model(const std::string& spec, const std::filesystem::path& folder) 
   write_npy(file("input.npy"), x);
   torch::NoGradGuard no_grad;
   const auto out = model->forward(x);
-  if (!out.heatmaps.empty()) write_npy(file("heatmaps.npy"), out.final_heatmaps());
+  if (out.heatmaps.size() == 1) write_npy(file("heatmaps.npy"), out.final_heatmaps());
+  if (out.heatmaps.size() > 1) write_npy(file("heatmaps.npy"), torch::stack(out.heatmaps, 1));
   if (out.coords.defined()) {
     write_npy(file("coords.npy"), out.coords);
     write_npy(file("sigma.npy"), out.sigma);
@@ -66,7 +67,7 @@ void export_model(const std::string& spec, const std::filesystem::path& folder) 
 }  // namespace
 
 // One Python run for both models: importing torch there costs seconds.
-TEST_CASE("pytorch: SimpleBaseline and regression-head weights load by name into PyTorch twins, same outputs") {
+TEST_CASE("pytorch: SimpleBaseline, regression head and hourglass load by name into PyTorch twins, same outputs") {
   if (!python_torch_available()) {
     MESSAGE("skipped: /usr/bin/python3 has no torch (Debian's python3-torch)");
     return;
@@ -78,8 +79,10 @@ TEST_CASE("pytorch: SimpleBaseline and regression-head weights load by name into
       "resnet:depth=18,width=4,deconvs=1,deconv_channels=8,joints=3,input=64x64,head=regression,dim=16,layers=2,"
       "heads=2,patch=2x2",
       dir.path() / "regression");
+  // Two stacks: every stack's heatmaps and the remapping into the feature stream.
+  export_model("hourglass:stacks=2,channels=8,depth=2,joints=3,input=32x32", dir.path() / "hourglass");
   const std::string cmd = "/usr/bin/python3 " + test::source_dir() + "/tests/unit/nn_pytorch_reference.py " +
-                          dir.file("heatmap") + " " + dir.file("regression") + " 2>&1";
+                          dir.file("heatmap") + " " + dir.file("regression") + " " + dir.file("hourglass") + " 2>&1";
   std::string report;
   FILE* pipe = popen(cmd.c_str(), "r");
   REQUIRE(pipe);

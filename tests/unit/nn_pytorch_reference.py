@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""PyTorch twins of posekd's SimpleBaseline and regression head, written from the papers with
-the attribute names of torchvision / pose_resnet.py / TokenPose, for nn_pytorch_compat_test.
+"""PyTorch twins of posekd's SimpleBaseline, regression head and stacked hourglass, written from
+the papers with the attribute names of torchvision / pose_resnet.py / TokenPose /
+princeton-vl's stacked hourglass, for nn_pytorch_compat_test.
 
 usage: nn_pytorch_reference.py DIR...
 Each DIR holds spec.txt, params/<name>.npy (C++ named arrays), input.npy and the C++ outputs
@@ -62,6 +63,86 @@ class TokenTransformer(nn.Module):
         return kp, self.mlp_head(kp)
 
 
+class HgConv(nn.Module):
+    def __init__(self, inp, out, kernel, stride=1, bn=False, relu=True):
+        super().__init__()
+        self.conv = nn.Conv2d(inp, out, kernel, stride, (kernel - 1) // 2, bias=True)
+        self.bn = nn.BatchNorm2d(out) if bn else None
+        self.relu = relu
+
+    def forward(self, x):
+        x = self.conv(x)
+        if self.bn is not None:
+            x = self.bn(x)
+        return torch.relu(x) if self.relu else x
+
+
+class Residual(nn.Module):
+    def __init__(self, inp, out):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(inp)
+        self.conv1 = HgConv(inp, out // 2, 1, relu=False)
+        self.bn2 = nn.BatchNorm2d(out // 2)
+        self.conv2 = HgConv(out // 2, out // 2, 3, relu=False)
+        self.bn3 = nn.BatchNorm2d(out // 2)
+        self.conv3 = HgConv(out // 2, out, 1, relu=False)
+        if inp != out:
+            self.skip_layer = HgConv(inp, out, 1, relu=False)
+
+    def forward(self, x):
+        out = self.conv1(torch.relu(self.bn1(x)))
+        out = self.conv2(torch.relu(self.bn2(out)))
+        out = self.conv3(torch.relu(self.bn3(out)))
+        return out + (self.skip_layer(x) if hasattr(self, "skip_layer") else x)
+
+
+class Hourglass(nn.Module):
+    def __init__(self, n, f):
+        super().__init__()
+        self.up1 = Residual(f, f)
+        self.low1 = Residual(f, f)
+        self.low2 = Hourglass(n - 1, f) if n > 1 else Residual(f, f)
+        self.low3 = Residual(f, f)
+
+    def forward(self, x):
+        low = self.low3(self.low2(self.low1(nn.functional.max_pool2d(x, 2, 2))))
+        return self.up1(x) + nn.functional.interpolate(low, scale_factor=2, mode="nearest")
+
+
+class Merge(nn.Module):
+    def __init__(self, inp, out):
+        super().__init__()
+        self.conv = HgConv(inp, out, 1, relu=False)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+class StackedHourglass(nn.Module):
+    def __init__(self, spec):
+        super().__init__()
+        stacks, c, depth, k = (int(spec[key]) for key in ("stacks", "channels", "depth", "joints"))
+        s1, s2 = (64, 128) if c >= 128 else (max(1, c // 2), c)
+        self.pre = nn.Sequential(HgConv(3, s1, 7, 2, bn=True), Residual(s1, s2), nn.MaxPool2d(2, 2),
+                                 Residual(s2, s2), Residual(s2, c))
+        self.hgs = nn.ModuleList([nn.Sequential(Hourglass(depth, c)) for _ in range(stacks)])
+        self.features = nn.ModuleList([nn.Sequential(Residual(c, c), HgConv(c, c, 1, bn=True))
+                                       for _ in range(stacks)])
+        self.outs = nn.ModuleList([HgConv(c, k, 1, relu=False) for _ in range(stacks)])
+        self.merge_features = nn.ModuleList([Merge(c, c) for _ in range(stacks - 1)])
+        self.merge_preds = nn.ModuleList([Merge(k, c) for _ in range(stacks - 1)])
+
+    def forward(self, x):
+        x = self.pre(x)
+        preds = []
+        for i in range(len(self.hgs)):
+            feature = self.features[i](self.hgs[i](x))
+            preds.append(self.outs[i](feature))
+            if i + 1 < len(self.hgs):
+                x = x + self.merge_preds[i](preds[-1]) + self.merge_features[i](feature)
+        return {"heatmaps": torch.stack(preds, 1)}
+
+
 class SimpleBaseline(nn.Module):
     def __init__(self, spec):
         super().__init__()
@@ -109,8 +190,7 @@ def main(folder):
     text = open(os.path.join(folder, "spec.txt")).read().strip()
     name, _, rest = text.partition(":")
     spec = dict(item.split("=") for item in rest.split(","))
-    assert name == "resnet", name
-    model = SimpleBaseline(spec)
+    model = {"resnet": SimpleBaseline, "hourglass": StackedHourglass}[name](spec)
     state = {}
     for f in os.listdir(os.path.join(folder, "params")):
         array = np.load(os.path.join(folder, "params", f))
