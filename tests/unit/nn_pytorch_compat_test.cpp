@@ -56,18 +56,18 @@ void export_model(const std::string& spec, const std::filesystem::path& folder) 
   const auto out = model->forward(x);
   if (out.heatmaps.size() == 1) write_npy(file("heatmaps.npy"), out.final_heatmaps());
   if (out.heatmaps.size() > 1) write_npy(file("heatmaps.npy"), torch::stack(out.heatmaps, 1));
+  if (out.keypoint_tokens.defined()) write_npy(file("keypoint_tokens.npy"), out.keypoint_tokens);
   if (out.coords.defined()) {
     write_npy(file("coords.npy"), out.coords);
     write_npy(file("sigma.npy"), out.sigma);
     write_npy(file("score.npy"), out.score);
-    write_npy(file("keypoint_tokens.npy"), out.keypoint_tokens);
   }
 }
 
 }  // namespace
 
 // One Python run for both models: importing torch there costs seconds.
-TEST_CASE("pytorch: SimpleBaseline, regression head and hourglass load by name into PyTorch twins, same outputs") {
+TEST_CASE("pytorch: SimpleBaseline, regression head, hourglass and TokenPose load by name into PyTorch twins") {
   if (!python_torch_available()) {
     MESSAGE("skipped: /usr/bin/python3 has no torch (Debian's python3-torch)");
     return;
@@ -81,8 +81,10 @@ TEST_CASE("pytorch: SimpleBaseline, regression head and hourglass load by name i
       dir.path() / "regression");
   // Two stacks: every stack's heatmaps and the remapping into the feature stream.
   export_model("hourglass:stacks=2,channels=8,depth=2,joints=3,input=32x32", dir.path() / "hourglass");
+  // dim 8 <= (16·8/8)/2: TokenPose's heatmap MLP with its hidden layer.
+  export_model("tokenpose:stem_width=4,dim=8,layers=1,heads=2,patch=4x2,joints=3,input=64x32", dir.path() / "tokenpose");
   const std::string cmd = "/usr/bin/python3 " + test::source_dir() + "/tests/unit/nn_pytorch_reference.py " +
-                          dir.file("heatmap") + " " + dir.file("regression") + " " + dir.file("hourglass") + " 2>&1";
+                          dir.file("heatmap") + " " + dir.file("regression") + " " + dir.file("hourglass") + " " + dir.file("tokenpose") + " 2>&1";
   std::string report;
   FILE* pipe = popen(cmd.c_str(), "r");
   REQUIRE(pipe);

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch twins of posekd's SimpleBaseline, regression head and stacked hourglass, written from
 the papers with the attribute names of torchvision / pose_resnet.py / TokenPose /
-princeton-vl's stacked hourglass, for nn_pytorch_compat_test.
+princeton-vl's stacked hourglass, for nn_pytorch_compat_test; the TokenPose teacher too.
 
 usage: nn_pytorch_reference.py DIR...
 Each DIR holds spec.txt, params/<name>.npy (C++ named arrays), input.npy and the C++ outputs
@@ -39,8 +39,26 @@ def res_layer(inplanes, planes, blocks, stride):
                          *[BasicBlock(planes, planes) for _ in range(blocks - 1)])
 
 
+class Bottleneck(nn.Module):
+    def __init__(self, inplanes, planes, downsample=None):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv3 = nn.Conv2d(planes, planes * 4, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(planes * 4)
+        self.downsample = downsample
+
+    def forward(self, x):
+        out = torch.relu(self.bn1(self.conv1(x)))
+        out = torch.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        return torch.relu(out + (self.downsample(x) if self.downsample is not None else x))
+
+
 class TokenTransformer(nn.Module):
-    def __init__(self, channels, feature, patch, dim, layers, heads, mlp, joints, outputs):
+    def __init__(self, channels, feature, patch, dim, layers, heads, mlp, joints, outputs, heatmap_mlp=False):
         super().__init__()
         self.patch = patch
         self.joints = joints
@@ -50,7 +68,12 @@ class TokenTransformer(nn.Module):
         self.pos_embedding = nn.Parameter(torch.zeros(1, patches, dim))
         layer = nn.TransformerEncoderLayer(dim, heads, dim * mlp, dropout=0.0, activation="gelu")
         self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
-        self.mlp_head = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, outputs))
+        hidden = outputs // 8
+        if heatmap_mlp and dim <= hidden // 2:
+            self.mlp_head = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, hidden), nn.LayerNorm(hidden),
+                                          nn.Linear(hidden, outputs))
+        else:
+            self.mlp_head = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, outputs))
 
     def forward(self, f):
         n, c, h, w = f.shape
@@ -143,6 +166,29 @@ class StackedHourglass(nn.Module):
         return {"heatmaps": torch.stack(preds, 1)}
 
 
+class TokenPose(nn.Module):
+    def __init__(self, spec):
+        super().__init__()
+        stem, joints = int(spec["stem_width"]), int(spec["joints"])
+        h, w = (int(v) for v in spec["input"].split("x"))
+        self.conv1 = nn.Conv2d(3, stem, 3, 2, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(stem)
+        self.conv2 = nn.Conv2d(stem, stem, 3, 2, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(stem)
+        down = nn.Sequential(nn.Conv2d(stem, stem * 4, 1, bias=False), nn.BatchNorm2d(stem * 4))
+        self.layer1 = nn.Sequential(Bottleneck(stem, stem, down), *[Bottleneck(stem * 4, stem) for _ in range(3)])
+        self.heatmap = (h // 4, w // 4)
+        patch = tuple(int(v) for v in spec["patch"].split("x"))
+        self.transformer = TokenTransformer(stem * 4, self.heatmap, patch, int(spec["dim"]), int(spec["layers"]),
+                                            int(spec["heads"]), int(spec["mlp"]), joints,
+                                            self.heatmap[0] * self.heatmap[1], heatmap_mlp=True)
+
+    def forward(self, x):
+        x = torch.relu(self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x))))))
+        kp, r = self.transformer(self.layer1(x))
+        return {"heatmaps": r.reshape(x.shape[0], -1, *self.heatmap), "keypoint_tokens": kp}
+
+
 class SimpleBaseline(nn.Module):
     def __init__(self, spec):
         super().__init__()
@@ -190,7 +236,7 @@ def main(folder):
     text = open(os.path.join(folder, "spec.txt")).read().strip()
     name, _, rest = text.partition(":")
     spec = dict(item.split("=") for item in rest.split(","))
-    model = {"resnet": SimpleBaseline, "hourglass": StackedHourglass}[name](spec)
+    model = {"resnet": SimpleBaseline, "hourglass": StackedHourglass, "tokenpose": TokenPose}[name](spec)
     state = {}
     for f in os.listdir(os.path.join(folder, "params")):
         array = np.load(os.path.join(folder, "params", f))
