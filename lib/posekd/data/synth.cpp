@@ -34,7 +34,7 @@ SynthSample make_sample(const SynthOptions& options, const SceneKnobs& knobs, co
   SynthSample s;
   s.scene = sample_scene(rng, knobs, options.width, options.height);
   s.rendered = render_scene(s.scene);
-  s.people = label_people(s.scene, s.rendered.owner, points);
+  s.people = label_people(s.scene, s.rendered, points);
   return s;
 }
 

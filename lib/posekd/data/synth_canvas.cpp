@@ -21,7 +21,8 @@ std::pair<int, int> pixel_span(double lo, double hi, double margin, int size) {
 
 }  // namespace
 
-Canvas::Canvas(int width, int height) : colour_(height, width, cv::Vec3f(0, 0, 0)), owner_(height, width, kBackgroundOwner) {}
+Canvas::Canvas(int width, int height) : colour_(height, width, cv::Vec3f(0, 0, 0)), owner_(height, width, kBackgroundOwner),
+      last_touch_(height, width, kBackgroundOwner) {}
 
 void Canvas::shade(int x, int y, float coverage, const Paint& paint, double u, double v, double rim, Point2 p, Point2 centre,
                    double half_width, int owner) {
@@ -42,6 +43,7 @@ void Canvas::shade(int x, int y, float coverage, const Paint& paint, double u, d
     dst[c] += (value - dst[c]) * coverage;
   }
   if (coverage >= 0.5f) owner_(y, x) = owner;
+  last_touch_(y, x) = owner;
 }
 
 void Canvas::capsule(Point2 a, Point2 b, double ra, double rb, const Paint& paint, int owner) {

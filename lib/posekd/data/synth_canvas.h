@@ -1,7 +1,9 @@
 #pragma once
 // The rasteriser of pose-synth: anti-aliased capsules, ellipses and convex polygons with
-// shading and textures, painted far to near, and an owner buffer that records which shape
-// covers each pixel. The owner buffer is what decides whether a keypoint is visible.
+// shading and textures, painted far to near. Two buffers record who painted each pixel: the
+// owner (the last shape covering at least half of it) and the last toucher (the last shape
+// covering any of it, an anti-aliased edge included). They decide whether a keypoint is
+// visible: a joint whose pixel a nearer edge has tinted is not labelled visible.
 #include <opencv2/core.hpp>
 
 #include <vector>
@@ -37,6 +39,7 @@ class Canvas {
   int height() const { return colour_.rows; }
   cv::Mat3f& colour() { return colour_; }  // BGR, 0..255
   const cv::Mat1i& owner() const { return owner_; }
+  const cv::Mat1i& last_touch() const { return last_touch_; }
 
   // A capsule from a to b whose radius goes from ra to rb; textures run along a -> b.
   void capsule(Point2 a, Point2 b, double ra, double rb, const Paint& paint, int owner);
@@ -55,6 +58,7 @@ class Canvas {
              double half_width, int owner);
   cv::Mat3f colour_;
   cv::Mat1i owner_;
+  cv::Mat1i last_touch_;
 };
 
 }  // namespace posekd::synth

@@ -9,7 +9,8 @@ int PersonLabel::num_keypoints() const {
   return static_cast<int>(std::count_if(keypoints.begin(), keypoints.end(), [](const Keypoint& k) { return k.v > 0; }));
 }
 
-std::vector<PersonLabel> label_people(const Scene& scene, const cv::Mat1i& owner, const std::vector<BodyPoint>& points) {
+std::vector<PersonLabel> label_people(const Scene& scene, const Rendered& rendered, const std::vector<BodyPoint>& points) {
+  const cv::Mat1i& owner = rendered.owner;
   const int people = static_cast<int>(scene.people.size());
   std::vector<int> x0(people, owner.cols), y0(people, owner.rows), x1(people, -1), y1(people, -1);
   std::vector<double> area(people, 0);
@@ -40,7 +41,8 @@ std::vector<PersonLabel> label_people(const Scene& scene, const cv::Mat1i& owner
       Keypoint k;
       if (px >= 0 && py >= 0 && px < owner.cols && py < owner.rows) {
         const int code = owner(static_cast<int>(py), static_cast<int>(px));
-        const bool seen = owner_person(code) == p && (parts_showing(point) >> owner_part(code) & 1u) &&
+        const int touched_by = owner_person(rendered.last_touch(static_cast<int>(py), static_cast<int>(px)));
+        const bool seen = owner_person(code) == p && (parts_showing(point) >> owner_part(code) & 1u) && touched_by == p &&
                           !body.self_hidden[static_cast<int>(point)];
         k = {static_cast<float>(at.x), static_cast<float>(at.y), seen ? 2.0f : 1.0f};
       }

@@ -1,7 +1,7 @@
 #pragma once
 // Ground truth of a rendered scene: each person's keypoints on the requested skeleton with
-// visibility read from the owner buffer (2 seen, 1 hidden but inside the image, 0 outside),
-// the visible extent as the box, and the visible pixel count as the area.
+// visibility read from the renderer's buffers (2 seen, 1 hidden but inside the image, 0
+// outside), the visible extent as the box, and the visible pixel count as the area.
 #include <opencv2/core.hpp>
 
 #include <array>
@@ -26,7 +26,10 @@ struct PersonLabel {
 };
 
 // People with no visible pixel are left out: nobody could annotate them.
-std::vector<PersonLabel> label_people(const Scene& scene, const cv::Mat1i& owner, const std::vector<BodyPoint>& points);
+// A joint is seen (v = 2) when its pixel is owned by a part of its own person that shows it
+// (parts_showing), no other person or object touched that pixel afterwards, and the head's
+// own geometry does not hide it (a face turned away).
+std::vector<PersonLabel> label_people(const Scene& scene, const Rendered& rendered, const std::vector<BodyPoint>& points);
 
 // CrowdPose's crowd index (Li et al. 2019, Sec. 3): the mean over people of (labelled joints
 // of others inside the person's box) / (the person's own labelled joints).

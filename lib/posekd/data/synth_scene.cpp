@@ -217,7 +217,7 @@ Rendered render_scene(const Scene& scene, bool with_occluders) {
     if (with_occluders)
       for (const auto& s : scene.occluders[i]) draw_shape(canvas, s, kOccluderOwner);
   }
-  return {canvas.finish(scene.pixel_noise, scene.noise_seed), canvas.owner().clone()};
+  return {canvas.finish(scene.pixel_noise, scene.noise_seed), canvas.owner().clone(), canvas.last_touch().clone()};
 }
 
 }  // namespace posekd::synth

@@ -41,7 +41,8 @@ Scene sample_scene(Rng& rng, const SceneKnobs& knobs, int width, int height);
 
 struct Rendered {
   cv::Mat3b image;
-  cv::Mat1i owner;  // owner codes of synth_canvas.h
+  cv::Mat1i owner;       // owner codes of synth_canvas.h: the shape covering most of each pixel
+  cv::Mat1i last_touch;  // the last shape that painted any part of each pixel
 };
 
 Rendered render_scene(const Scene& scene, bool with_occluders = true);
