@@ -13,7 +13,9 @@ int main(int argc, char** argv) {
   posekd::SynthOptions opts;
   std::string format = "coco", difficulty = "easy", size = "256x192";
 
-  app.add_option("-o,--output", opts.output_dir, "Output directory (gets images/ and the annotation file)")->required();
+  app.add_option("-o,--output", opts.output_dir, "Output directory (gets images/ and the annotation file)")
+      ->required()
+      ->type_name("DIR");
   app.add_option("-n,--images", opts.images, "Number of images")->capture_default_str();
   app.add_option("--split", opts.split, "train, val or test (each split draws different images)")
       ->check(CLI::IsMember({"train", "val", "test"}))
@@ -21,16 +23,19 @@ int main(int argc, char** argv) {
   app.add_option("--format", format, "Annotation format: coco, crowdpose or mpii")
       ->check(CLI::IsMember({"coco", "crowdpose", "mpii"}))
       ->capture_default_str();
-  app.add_option("--skeleton", opts.skeleton, "coco17, crowdpose14, mpii16, lsp14 or a skeleton JSON file [format's own]");
-  app.add_option("--size", size, "Image size WIDTHxHEIGHT")->capture_default_str();
+  app.add_option("--skeleton", opts.skeleton, "coco17, crowdpose14, mpii16, lsp14 or a skeleton JSON file [format's own]")
+      ->type_name("NAME|FILE");
+  app.add_option("--size", size, "Image size WIDTHxHEIGHT")->type_name("WxH")->capture_default_str();
   app.add_option("--annotations", opts.annotation_name, "Annotation file name inside the output directory")
+      ->type_name("NAME")
       ->capture_default_str();
   app.add_option("--image-format", opts.image_format, "jpg or png")->check(CLI::IsMember({"jpg", "png"}))->capture_default_str();
   app.add_option("--jpeg-quality", opts.jpeg_quality, "JPEG quality")->check(CLI::Range(1, 100))->capture_default_str();
   app.add_option("--label-noise", opts.label_noise, "Fraction of training annotations to corrupt (train split only)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  app.add_option("--detections", opts.detections, "Also write detector-like boxes (COCO results JSON) to FILE");
+  app.add_option("--detections", opts.detections, "Also write detector-like boxes (COCO results JSON) to FILE")
+      ->type_name("FILE");
   app.add_flag("--force", opts.force, "Overwrite an existing dataset in the output directory");
   app.add_option("--difficulty", difficulty, "Preset of the scene knobs: easy, medium or hard")
       ->check(CLI::IsMember({"easy", "medium", "hard"}))
@@ -44,6 +49,7 @@ int main(int argc, char** argv) {
   auto* o_min = app.add_option("--min-people", min_people, "Fewest people per image")->group(knobs);
   auto* o_max = app.add_option("--max-people", max_people, "Most people per image")->group(knobs);
   auto* o_scale = app.add_option("--scale-range", scale_range, "Person height as a fraction of the image height: LO HI")
+                      ->type_name("LO HI")
                       ->group(knobs);
   const std::pair<const char*, const char*> fractions[] = {
       {"--rotation", "In-plane rotation up to +- this many degrees"},
