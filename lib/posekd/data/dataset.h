@@ -3,6 +3,7 @@
 // MPII in HRNet's JSON layout; detector boxes and keypoint results in the COCO results format.
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "posekd/core/skeleton.h"
@@ -51,6 +52,10 @@ struct Dataset {
   std::vector<Category> categories;
   std::vector<Instance> instances;  // in file order
   int64_t skipped_missing_images = 0;
+  int64_t dropped_for_training = 0;  // crowd and num_keypoints == 0 annotations (Purpose::training)
+  // image id -> index into `images`, built by read_dataset; find_image falls back to a scan
+  // when `images` was changed afterwards.
+  std::unordered_map<int64_t, size_t> image_index;
 
   const ImageInfo* find_image(int64_t image_id) const;  // nullptr when absent
 };
