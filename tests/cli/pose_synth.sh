@@ -48,7 +48,7 @@ def check_coco(root, name, joints, width, height, crowdpose=False):
     images = {im["id"]: im for im in d["images"]}
     if not images: fail(f"{root}: no images")
     for im in images.values():
-        check_image(os.path.join(root, "images", im["file_name"]), width, height)
+        check_image(os.path.join(root, im["file_name"]), width, height)
         if crowdpose != ("crowdIndex" in im): fail(f"{root}: crowdIndex presence wrong")
     if len(os.listdir(os.path.join(root, "images"))) != len(images): fail(f"{root}: image files != images listed")
     ids = set()
@@ -87,7 +87,7 @@ for det in dets:
 mpii = json.load(open("mpii/annotations.json"))
 if not mpii: fail("mpii: no people")
 for p in mpii:
-    check_image(os.path.join("mpii", "images", p["image"]), 256, 192)
+    check_image(os.path.join("mpii", p["image"]), 256, 192)
     if len(p["joints"]) != 16 or len(p["joints_vis"]) != 16: fail("mpii: 16 joints expected")
     if p["scale"] <= 0 or len(p["center"]) != 2 or len(p["headbox"]) != 4: fail("mpii: center/scale/headbox")
     for (x, y), v in zip(p["joints"], p["joints_vis"]):

@@ -12,6 +12,7 @@
 #include "posekd/core/error.h"
 #include "posekd/core/log.h"
 #include "posekd/core/skeleton.h"
+#include "posekd/data/dataset.h"
 #include "posekd/data/synth.h"
 #include "posekd/data/synth_geometry.h"
 #include "posekd/data/synth_writers.h"
@@ -271,7 +272,7 @@ TEST_CASE("synth: every format and skeleton writes a valid dataset") {
     if (c.format == DatasetFormat::mpii) {
       for (auto entry : doc.get_array()) {
         ++people;
-        CHECK(fs::exists(fs::path(o.output_dir) / "images" / std::string(entry["image"].get_string().value())));
+        CHECK(fs::exists(fs::path(o.output_dir) / std::string(entry["image"].get_string().value())));
         CHECK(entry["joints"].get_array().size() == k);
         CHECK(entry["joints_vis"].get_array().size() == k);
         CHECK(entry["scale"].get_double().value() > 0);
@@ -282,7 +283,7 @@ TEST_CASE("synth: every format and skeleton writes a valid dataset") {
       for (auto im : doc["images"].get_array()) {
         image_ids.insert(im["id"].get_int64().value());
         CHECK(im["width"].get_int64().value() == o.width);
-        CHECK(fs::exists(fs::path(o.output_dir) / "images" / std::string(im["file_name"].get_string().value())));
+        CHECK(fs::exists(fs::path(o.output_dir) / std::string(im["file_name"].get_string().value())));
         CHECK((c.format == DatasetFormat::crowdpose) == !im["crowdIndex"].error());
       }
       CHECK(image_ids.size() == 6);
@@ -325,6 +326,57 @@ TEST_CASE("synth: every format and skeleton writes a valid dataset") {
       const double score = d["score"].get_double().value();
       CHECK((score > 0 && score <= 1));
     }
+  }
+}
+
+TEST_CASE("synth: posekd's readers load every format with the labels the renderer made") {
+  test::ScratchDir scratch("synth-readers");
+  for (DatasetFormat format : {DatasetFormat::coco, DatasetFormat::crowdpose, DatasetFormat::mpii}) {
+    const std::string name = format_name(format);
+    CAPTURE(name);
+    SynthOptions o = small_options(scratch.file(name), 6);
+    o.format = format;
+    o.difficulty = SynthDifficulty::medium;
+    o.detections = scratch.file(name + "-detections.json");
+    const SynthSummary summary = run_synth(o);
+    ReadOptions read;
+    read.check_images = true;
+    const Dataset d = read_dataset(summary.annotation_path, read);
+    CHECK(d.format == format);
+    REQUIRE(static_cast<int64_t>(d.instances.size()) == summary.people);
+
+    const SceneKnobs knobs = resolve_knobs(o);
+    const Skeleton skeleton = Skeleton::load(default_skeleton(format));
+    CHECK(d.skeleton.joints == skeleton.joints);
+    const auto points = body_points_for(skeleton);
+    size_t n = 0;
+    for (int64_t i = 0; i < o.images; ++i) {
+      const SynthSample s = make_sample(o, knobs, points, i);
+      if (format == DatasetFormat::crowdpose)
+        CHECK(d.images[static_cast<size_t>(i)].crowd_index == doctest::Approx(crowd_index(s.people)).epsilon(1e-3));
+      for (const PersonLabel& label : s.people) {
+        const Instance& inst = d.instances[n++];
+        for (size_t j = 0; j < label.keypoints.size(); ++j) {
+          const Keypoint& want = label.keypoints[j];
+          const Keypoint& got = inst.keypoints[j];
+          CHECK((got.v > 0) == (want.v > 0));
+          if (format != DatasetFormat::mpii) CHECK(got.v == want.v);
+          if (want.v > 0) {
+            CHECK(std::fabs(got.x - want.x) <= 0.0051);
+            CHECK(std::fabs(got.y - want.y) <= 0.0051);
+          }
+        }
+        if (format != DatasetFormat::mpii) {
+          CHECK(inst.box.x == label.box.x);
+          CHECK(inst.box.h == label.box.h);
+        }
+        if (format == DatasetFormat::coco) CHECK(inst.area == label.area);
+      }
+    }
+    read.purpose = Purpose::training;
+    const Dataset train = read_dataset(summary.annotation_path, read);
+    CHECK(train.instances.size() + train.dropped_for_training == d.instances.size());
+    CHECK(static_cast<int64_t>(read_results(o.detections).size()) == summary.detections);
   }
 }
 

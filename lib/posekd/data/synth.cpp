@@ -149,7 +149,8 @@ SynthSummary run_synth(const SynthOptions& o) {
         synth::SynthSample sample = synth::make_sample(o, knobs, points, i);
         synth::SynthImage& im = images[static_cast<size_t>(i)];
         im.id = i + 1;
-        im.file_name = synth::image_file_name(i, o.images, o.image_format);
+        // Relative to the annotation file's directory, where posekd's readers look by default.
+        im.file_name = "images/" + synth::image_file_name(i, o.images, o.image_format);
         im.width = o.width;
         im.height = o.height;
         im.people = std::move(sample.people);
@@ -159,7 +160,7 @@ SynthSummary run_synth(const SynthOptions& o) {
         }
         if (!cv::imencode("." + o.image_format, sample.rendered.image, bytes, encode_params))
           throw Error(fmt::format("{}: OpenCV could not encode the image", im.file_name));
-        write_file(image_dir / im.file_name, bytes);
+        write_file(fs::path(o.output_dir) / im.file_name, bytes);
         progress.advance();
       }
     } catch (...) {

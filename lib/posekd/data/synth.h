@@ -4,6 +4,7 @@
 // (seed, split, index), so the bytes written do not depend on the thread count.
 //
 //   DIR/images/000001.jpg ...   DIR/annotations.json   [--detections FILE]
+// File names in the annotations are relative to DIR ("images/000001.jpg").
 #include <cstdint>
 #include <string>
 #include <vector>
