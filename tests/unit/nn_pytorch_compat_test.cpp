@@ -48,7 +48,9 @@ void export_model(const std::string& spec, const std::filesystem::path& folder) 
     model->forward(torch::randn({4, 3, model->info().input.height, model->info().input.width}));
   }
   model->eval();
-  for (const auto& a : nn::named_arrays(*model)) write_npy(file("params/" + a.name + ".npy"), nn::to_tensor(a));
+  const auto arrays = nn::named_arrays(*model);
+  for (const auto* group : {&arrays.params, &arrays.buffers})
+    for (const auto& a : *group) write_npy(file("params/" + a.name + ".npy"), nn::to_tensor(a));
   std::ofstream(file("spec.txt")) << model->info().spec.str() << "\n";
   auto x = torch::randn({2, 3, model->info().input.height, model->info().input.width});
   write_npy(file("input.npy"), x);

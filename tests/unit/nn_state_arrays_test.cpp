@@ -11,7 +11,7 @@ namespace {
 
 const char* tiny = "resnet:depth=18,width=4,deconvs=1,deconv_channels=8,joints=3,input=32x32";
 
-std::string load_error(torch::nn::Module& m, const std::vector<NamedArray>& arrays) {
+std::string load_error(torch::nn::Module& m, const ModuleArrays& arrays) {
   try {
     load_named_arrays(m, arrays, "ckpt.h5");
   } catch (const Error& e) {
@@ -35,13 +35,13 @@ TEST_CASE("named arrays: parameters and buffers by state_dict name, round trip r
   a->forward(torch::randn({4, 3, 32, 32}));
   a->eval();
   auto arrays = named_arrays(*a);
-  REQUIRE(find(arrays, "layer1.0.conv1.weight"));
-  CHECK(find(arrays, "layer1.0.conv1.weight")->shape == std::vector<int64_t>{4, 4, 3, 3});
-  CHECK(find(arrays, "layer1.0.conv1.weight")->role == ArrayRole::param);
-  REQUIRE(find(arrays, "bn1.running_mean"));
-  CHECK(find(arrays, "bn1.running_mean")->role == ArrayRole::buffer);
-  CHECK(find(arrays, "bn1.num_batches_tracked")->data == std::vector<float>{1});
-  CHECK(find(arrays, "final_layer.bias")->shape == std::vector<int64_t>{3});
+  REQUIRE(find(arrays.params, "layer1.0.conv1.weight"));
+  CHECK(find(arrays.params, "layer1.0.conv1.weight")->shape == std::vector<int64_t>{4, 4, 3, 3});
+  CHECK_FALSE(find(arrays.buffers, "layer1.0.conv1.weight"));
+  REQUIRE(find(arrays.buffers, "bn1.running_mean"));
+  CHECK_FALSE(find(arrays.params, "bn1.running_mean"));
+  CHECK(find(arrays.buffers, "bn1.num_batches_tracked")->values == std::vector<float>{1});
+  CHECK(find(arrays.params, "final_layer.bias")->shape == std::vector<int64_t>{3});
 
   auto b = make_model(tiny, 2);
   b->eval();
@@ -57,26 +57,26 @@ TEST_CASE("named arrays: missing, extra and mis-shaped names are refused with fi
   const auto good = named_arrays(*model);
 
   auto shaped = good;
-  auto* w = find(shaped, "layer1.0.conv1.weight");
+  auto* w = find(shaped.params, "layer1.0.conv1.weight");
   w->shape = {2, 4, 3, 3};
-  w->data.resize(72);
+  w->values.resize(72);
   CHECK(load_error(*model, shaped) == "ckpt.h5:/params/layer1.0.conv1.weight: expected [4,4,3,3], found [2,4,3,3]");
 
   auto missing_final = good;
-  missing_final.erase(std::remove_if(missing_final.begin(), missing_final.end(),
-                                     [](const NamedArray& a) { return a.name == "final_layer.weight"; }),
-                      missing_final.end());
+  missing_final.params.erase(std::remove_if(missing_final.params.begin(), missing_final.params.end(),
+                                            [](const NamedArray& a) { return a.name == "final_layer.weight"; }),
+                             missing_final.params.end());
   CHECK(load_error(*model, missing_final) == "ckpt.h5:/params/final_layer.weight: missing (the model has it)");
 
   auto extra = good;
-  extra.push_back({"head.weight", {1}, {0.f}, ArrayRole::param});
+  extra.params.push_back({"head.weight", {1}, {0.f}});
   CHECK(load_error(*model, extra) == "ckpt.h5:/params/head.weight: not a parameter of the model");
 
   auto wrong_role = good;
-  find(wrong_role, "bn1.running_var")->role = ArrayRole::param;
+  wrong_role.params.push_back(*find(wrong_role.buffers, "bn1.running_var"));
   CHECK(load_error(*model, wrong_role) == "ckpt.h5:/params/bn1.running_var: not a parameter of the model");
 
   auto short_data = good;
-  find(short_data, "final_layer.bias")->data.pop_back();
+  find(short_data.params, "final_layer.bias")->values.pop_back();
   CHECK(load_error(*model, short_data) == "ckpt.h5:/params/final_layer.bias: expected 3 values, found 2");
 }

@@ -146,7 +146,7 @@ TEST_CASE("optimizers: state export/import continues a run identically, bad stat
   bool has_exp_avg = false, has_step = false;
   for (const auto& a : state) {
     has_exp_avg = has_exp_avg || a.name == "exp_avg/layer1.0.conv1.weight";
-    if (a.name == "step/final_layer.bias") has_step = a.data == std::vector<float>{1} && a.shape.empty();
+    if (a.name == "step/final_layer.bias") has_step = a.values == std::vector<float>{1} && a.shape.empty();
   }
   CHECK(has_exp_avg);
   CHECK(has_step);
@@ -160,7 +160,7 @@ TEST_CASE("optimizers: state export/import continues a run identically, bad stat
                        Error);
   auto shaped = state;
   for (auto& a : shaped)
-    if (a.name == "exp_avg/final_layer.bias") a.shape = {4}, a.data.push_back(0);
+    if (a.name == "exp_avg/final_layer.bias") a.shape = {4}, a.values.push_back(0);
   CHECK_THROWS_WITH_AS(load_optimizer_state(*opt, o, *model, shaped, "a.ckpt.h5"),
                        "a.ckpt.h5:/train/optimizer/exp_avg/final_layer.bias: expected [3], found [4]", Error);
   auto renamed = state;

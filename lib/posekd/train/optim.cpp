@@ -135,7 +135,7 @@ void load_optimizer_state(optim::Optimizer& optimizer, const OptimizerOptions& o
     if (it == params.end()) fail(origin, place, fmt::format("the model has no parameter \"{}\"", param));
     const auto expected = what == "step" ? std::vector<int64_t>{} : it->second.sizes().vec();
     if (a.shape != expected)
-      fail(origin, place, fmt::format("expected {}, found {}", nn::shape_text(expected), nn::shape_text(a.shape)));
+      fail(origin, place, fmt::format("expected {}, found {}", h5::shape_text(expected), h5::shape_text(a.shape)));
     by_param[param][what] = nn::to_tensor(a).to(it->second.device());
   }
   for (const auto& [param, got] : by_param)

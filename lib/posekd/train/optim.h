@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "posekd/nn/named_array.h"
+#include "posekd/nn/state_arrays.h"
 
 namespace posekd::train {
 
