@@ -7,7 +7,7 @@
 
 int main(int argc, char** argv) {
   posekd::cli::Tool tool("pose-eval", "Evaluate pose predictions: COCO/CrowdPose AP/AR, MPII PCKh, LSP PCK, bbox PCK");
-  tool.hide_training_options();
+  tool.drop_common_options({"--threads", "--workers", "--device", "--seed"});
   posekd::EvalOptions opts;
   bool json = false, csv = false, force = false;
   auto& app = tool.app();

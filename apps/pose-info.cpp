@@ -8,7 +8,7 @@ int main(int argc, char** argv) {
   posekd::cli::Tool tool("pose-info",
                          "Describe posekd HDF5 files (checkpoints, heatmaps): format, skeleton, model, sizes, "
                          "datasets and provenance");
-  tool.hide_training_options();
+  tool.drop_common_options({"--threads", "--workers", "--device", "--seed"});
   posekd::io::InfoOptions opts;
   // No existence check here: a missing file is reported like any unreadable one and the
   // other files are still described.

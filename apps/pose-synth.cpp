@@ -7,9 +7,8 @@
 
 int main(int argc, char** argv) {
   posekd::cli::Tool tool("pose-synth", "Render a synthetic pose dataset: images plus COCO, CrowdPose or MPII annotations");
-  tool.hide_training_options();
+  tool.drop_common_options({"--workers", "--device"});
   CLI::App& app = tool.app();
-  app.get_option("--seed")->group("Options");  // a synthetic dataset is a function of its seed
   posekd::SynthOptions opts;
   std::string format = "coco", difficulty = "easy", size = "256x192";
 

@@ -45,27 +45,31 @@ Tool::Tool(std::string name, std::string description) : name_(std::move(name)), 
       ->configurable(false);
   app_.add_flag("-q,--quiet", common_.quiet, "Only errors on stderr");
   app_.add_flag("-v,--verbose", common_.verbose, "More detail on stderr (repeat for more)");
-  threads_opt_ = app_.add_option("--threads", common_.threads, "Compute threads (0: a default for this machine)")
+  app_.add_option("--threads", common_.threads, "Compute threads (0: a default for this machine)")
                      ->check(CLI::Range(0, 1024))
                      ->capture_default_str();
-  workers_opt_ = app_.add_option("--workers", common_.workers, "Data-loading worker threads")
+  app_.add_option("--workers", common_.workers, "Data-loading worker threads")
                      ->check(CLI::Range(0, 256))
                      ->capture_default_str();
-  device_opt_ = app_.add_option("--device", common_.device, "cpu, cuda, cuda:N or auto")
+  app_.add_option("--device", common_.device, "cpu, cuda, cuda:N or auto")
                     ->check([](const std::string& d) -> std::string {
                       if (d == "cpu" || d == "cuda" || d == "auto" || d.rfind("cuda:", 0) == 0) return {};
                       return "expected cpu, cuda, cuda:N or auto, found " + d;
                     })
                     ->capture_default_str();
-  seed_opt_ = app_.add_option("--seed", common_.seed, "Random seed")->capture_default_str();
+  app_.add_option("--seed", common_.seed, "Random seed")->capture_default_str();
   app_.add_flag("--no-catch", common_.no_catch, "Let exceptions escape (for debugging with a backtrace)")
       ->group("")
       ->configurable(false);
   app_.set_version_flag("--version", [this] { return version_text(); });
 }
 
-void Tool::hide_training_options() {
-  for (auto* o : {workers_opt_, device_opt_, seed_opt_}) o->group("");
+void Tool::drop_common_options(std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    CLI::Option* option = app_.get_option_no_throw(name);
+    if (!option) throw std::logic_error(std::string("not a common option: ") + name);
+    app_.remove_option(option);
+  }
 }
 
 std::string Tool::version_text() const {

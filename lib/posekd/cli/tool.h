@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <string>
 
 namespace posekd::cli {
@@ -45,8 +46,9 @@ class Tool {
   CommonOptions& common() { return common_; }
   const std::string& name() const { return name_; }
   void set_runtime_hooks(RuntimeHooks hooks) { hooks_ = std::move(hooks); }
-  // Tools without data loaders or seeds hide what they do not use.
-  void hide_training_options();
+  // Removes common options the tool has no use for (e.g. {"--workers", "--device"}), so
+  // that they are refused instead of silently ignored.
+  void drop_common_options(std::initializer_list<const char*> names);
 
   // Parses argv, applies the common options and runs `body` inside the one catch. Returns
   // the exit status for main() to return.
@@ -61,10 +63,6 @@ class Tool {
   CLI::App app_;
   CommonOptions common_;
   RuntimeHooks hooks_;
-  CLI::Option* threads_opt_ = nullptr;
-  CLI::Option* workers_opt_ = nullptr;
-  CLI::Option* device_opt_ = nullptr;
-  CLI::Option* seed_opt_ = nullptr;
 };
 
 // Validators shared by tools.
