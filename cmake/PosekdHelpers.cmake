@@ -9,14 +9,18 @@ function(posekd_version_string out)
   endif()
   find_package(Git QUIET)
   if(GIT_FOUND AND EXISTS "${PROJECT_SOURCE_DIR}/.git")
-    execute_process(COMMAND ${GIT_EXECUTABLE} describe --tags --always --dirty
+    execute_process(COMMAND ${GIT_EXECUTABLE} describe --tags --dirty
                     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
                     OUTPUT_VARIABLE described OUTPUT_STRIP_TRAILING_WHITESPACE
                     RESULT_VARIABLE rc ERROR_QUIET)
-    if(rc EQUAL 0 AND described)
-      if(NOT described MATCHES "^v?[0-9]")
-        set(described "${PROJECT_VERSION}+g${described}")
-      endif()
+    if(NOT rc EQUAL 0)  # no tag yet: the project version and the commit
+      execute_process(COMMAND ${GIT_EXECUTABLE} describe --always --dirty
+                      WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+                      OUTPUT_VARIABLE commit OUTPUT_STRIP_TRAILING_WHITESPACE
+                      RESULT_VARIABLE rc ERROR_QUIET)
+      set(described "${PROJECT_VERSION}+g${commit}")
+    endif()
+    if(rc EQUAL 0)
       set(version "${described}")
     endif()
   endif()
