@@ -86,18 +86,24 @@ TEST_CASE("run_tool: --print-config shows TOML that --config reads back") {
   {
     cli::Tool tool("pose-test", "test tool");
     tool.app().add_option("--epochs", epochs, "epochs")->capture_default_str();
+    std::vector<double> range;
+    tool.app().add_option("--range", range, "two numbers")->expected(2);
     int code = -1;
     out = capture_fd(1, [&] { code = tool.run({"--epochs", "7", "--print-config"}, [] { FAIL("must not run"); }); });
     CHECK(code == 0);
     CHECK(out.find("epochs=7") != std::string::npos);
+    CHECK(out.find("range") == std::string::npos);
   }
   const std::string cfg = dir.file("run.toml");
   std::ofstream(cfg) << out;
   cli::Tool tool("pose-test", "test tool");
   int read_back = 0;
+  std::vector<double> range;  // no default: left out of the TOML rather than written as ""
   tool.app().add_option("--epochs", read_back, "epochs");
+  tool.app().add_option("--range", range, "two numbers")->expected(2);
   CHECK(tool.run({"--config", cfg}, [] {}) == 0);
   CHECK(read_back == 7);
+  CHECK(range.empty());
   CHECK(Provenance::current().tool == "pose-test");
   CHECK(Provenance::current().argv == "pose-test --config " + shell_quote(cfg));
 }

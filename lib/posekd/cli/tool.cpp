@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 
 #include "posekd/core/error.h"
 #include "posekd/core/log.h"
@@ -118,6 +119,23 @@ int Tool::run(int argc, char** argv, const std::function<void()>& body) {
   }
 }
 
+// The effective configuration as TOML that --config reads back: every option with its value
+// or default, leaving out the options that were not given and have no default (CLI11 writes
+// them as `name=""`, which does not parse back for numbers and lists).
+static std::string effective_config(const CLI::App& app) {
+  std::istringstream in(app.config_to_str(true, false));
+  std::string out, line;
+  while (std::getline(in, line)) {
+    const auto eq = line.find('=');
+    if (eq != std::string::npos && line.compare(eq, std::string::npos, "=\"\"") == 0) {
+      const CLI::Option* option = app.get_option_no_throw("--" + line.substr(0, eq));
+      if (option && option->count() == 0) continue;
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
 int Tool::execute(int argc, char** argv, const std::function<void()>& body) {
   app_.parse(argc, argv);
   if (common_.quiet) log::set_level(log::Level::quiet);
@@ -128,7 +146,7 @@ int Tool::execute(int argc, char** argv, const std::function<void()>& body) {
   prov.version = version();
   prov.argv.clear();
   for (int i = 0; i < argc; ++i) prov.argv += (i ? " " : "") + shell_quote(argv[i]);
-  prov.config = app_.config_to_str(true, false);
+  prov.config = effective_config(app_);
   prov.utc_time = utc_now_iso8601();
 
   if (common_.print_config) {
