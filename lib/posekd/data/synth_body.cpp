@@ -114,7 +114,7 @@ Body sample_body(Rng& rng, double height_px, double rotation_deg, const PoseRang
   const Point2 left = Point2{std::cos(lean), std::sin(lean)} * side;
 
   const double torso = 0.29 * rng.uniform(0.95, 1.05);
-  const double shoulder_half = 0.1 * build * turn, hip_half = 0.066 * build * turn;
+  const double shoulder_half = 0.108 * build * turn, hip_half = 0.072 * build * turn;
   at(b, BodyPoint::pelvis) = {0, 0};
   const Point2 thorax = up * torso;
   at(b, BodyPoint::thorax) = thorax;
@@ -197,16 +197,16 @@ Body sample_body(Rng& rng, double height_px, double rotation_deg, const PoseRang
     b.radius_start[static_cast<int>(part)] = r0 * unit * build;
     b.radius_end[static_cast<int>(part)] = r1 * unit * build;
   };
-  set_radius(BodyPart::neck, 0.03, 0.028);
+  set_radius(BodyPart::neck, 0.034, 0.031);
   for (auto [upper, fore] : {std::pair{BodyPart::left_upper_arm, BodyPart::left_forearm},
                              std::pair{BodyPart::right_upper_arm, BodyPart::right_forearm}}) {
-    set_radius(upper, 0.035, 0.029);
-    set_radius(fore, 0.028, 0.022);
+    set_radius(upper, 0.042, 0.035);
+    set_radius(fore, 0.034, 0.027);
   }
   for (auto [thigh, shin] : {std::pair{BodyPart::left_thigh, BodyPart::left_shin},
                              std::pair{BodyPart::right_thigh, BodyPart::right_shin}}) {
-    set_radius(thigh, 0.052, 0.04);
-    set_radius(shin, 0.038, 0.029);
+    set_radius(thigh, 0.062, 0.048);
+    set_radius(shin, 0.045, 0.034);
   }
 
   b.person_left = turn_only.apply(left);
@@ -239,7 +239,7 @@ std::array<double, 4> body_extent(const Body& body) {
     e[2] = std::max(e[2], p.x + r);
     e[3] = std::max(e[3], p.y + r);
   };
-  const double limb_margin = 0.075 * body.pixels_per_unit;  // covers hands, shoes and the widest limb
+  const double limb_margin = 0.085 * body.pixels_per_unit;  // covers hands, shoes and the widest limb
   for (const auto& p : body.points) grow(p, limb_margin);
   grow(body.head_centre, body.head_radius * 1.15);
   return e;

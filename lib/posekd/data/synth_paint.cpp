@@ -143,7 +143,7 @@ void paint_body(Canvas& canvas, const Body& b, int person) {
         const Paint sleeve = look.long_sleeves ? cloth(look, look.shirt, look.shirt_pattern, brightness) : skin(look, brightness);
         paint_limb(canvas, b, part, elbow, wrist, sleeve, owner);
         const Point2 dir = unit(pt(b, wrist) - pt(b, elbow));
-        const double hand = 0.032 * b.pixels_per_unit;
+        const double hand = 0.036 * b.pixels_per_unit;
         canvas.ellipse(pt(b, wrist) + dir * (0.7 * hand), 1.15 * hand, 0.85 * hand, dir, skin(look, brightness), owner);
         break;
       }
