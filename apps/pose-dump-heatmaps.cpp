@@ -2,6 +2,7 @@
 // keypoints and (on request) features, tokens and COCO results.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <tuple>
 
 #include "posekd/cli/tool.h"
@@ -25,8 +26,7 @@ int main(int argc, char** argv) {
   app.add_option("--format", o.dataset_format, "Dataset format: auto, coco, crowdpose, mpii")->capture_default_str();
   app.add_option("--image-dir", o.image_dir, "Image folder (default: the annotation file's folder)");
   app.add_option("--detections", o.detections,
-                 "COCO results file of detector boxes (default: ground-truth boxes); sample_id = position in this file")
-      ->check(CLI::ExistingFile);
+                 "COCO results file of detector boxes (default: ground-truth boxes); sample_id = position in this file");
   app.add_option("--det-threshold", o.detection_threshold, "Keep detector boxes scoring at least this")
       ->capture_default_str();
   app.add_flag("--float32", o.float32, "Store heatmaps and extras as float32 (default float16)");
@@ -67,6 +67,8 @@ int main(int argc, char** argv) {
     o.checkpoint = inputs[0];
     o.dataset = inputs[1];
     o.flip_test = !no_flip;
+    // --print-config writes `features=""`, which reads back as one empty name.
+    o.features.erase(std::remove(o.features.begin(), o.features.end(), std::string()), o.features.end());
     if (flip_shift != "auto") o.flip_shift = flip_shift == "on";
     if (!shard.empty()) {
       std::tie(o.shard_index, o.shard_count) = posekd::train::parse_shard(shard);

@@ -133,6 +133,13 @@ expect_stderr 'no feature "nosuch" \(this model has: '
 expect_status 2 pose-dump-heatmaps -q m.ckpt.h5 data/annotations.json -o x.hm.h5 --tokens
 expect_stderr '--tokens: model resnet:.* has no keypoint or visual tokens'
 
+expect_status 1 pose-dump-heatmaps -q m.ckpt.h5 data/annotations.json --detections nope.json -o x.hm.h5
+expect_stderr 'error: nope.json: cannot open'
+# --print-config writes a file that --config reads back into the same dump.
+pose-dump-heatmaps --print-config m.ckpt.h5 data/annotations.json -o cfg.hm.h5 --float32 --batch-size 2 > cfg.toml
+expect_status 0 pose-dump-heatmaps -q --config cfg.toml
+same_datasets full.hm.h5 cfg.hm.h5 sample_id heatmaps coords
+
 # Every option in --help is in the man page and the other way round (STYLE 8).
 expect_status 0 pose-dump-heatmaps --help
 grep -oE -- '--[a-z][a-z0-9-]+' out.txt | sort -u > help-options.txt
