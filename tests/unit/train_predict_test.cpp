@@ -109,6 +109,16 @@ TEST_CASE("predict: heatmap model, shapes, flip-test merge, coords = decode of t
       CHECK(preds[i].keypoints[3 * j + 2] == k[j].score);
     }
   }
+  // Without keeping predictions, the callback still sees each batch's, at the same offsets.
+  o.keep_predictions = false;
+  o.keep_outputs = false;
+  size_t seen = 0;
+  const auto none = train::predict(*model, coco(), HeatmapCodec::unbiased, ds.instances, o, [&](const train::PredictedBatch& b) {
+    CHECK(b.first == int64_t(seen));
+    for (int64_t i = 0; i < b.size; ++i) CHECK(b.predictions[i].keypoints == preds[seen++].keypoints);
+  });
+  CHECK(none.empty());
+  CHECK(seen == preds.size());
   CHECK(train::default_blur_kernel(48) == 11);
   CHECK(train::default_blur_kernel(72) == 17);
 }

@@ -224,6 +224,7 @@ void run_dump(const DumpOptions& o) {
   po.keep_outputs = !o.output.empty() || !o.visualize.empty();
   po.features = o.features;
   po.tokens = o.tokens;
+  po.keep_predictions = !o.predictions.empty();
 
   const h5::DType dtype = o.float32 ? h5::DType::float32 : h5::DType::float16;
   const std::string config = dump_config(o);

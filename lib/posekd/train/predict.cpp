@@ -98,7 +98,8 @@ std::vector<InstancePrediction> predict(nn::PoseModelImpl& model, const Skeleton
   const int hm_w = info.heatmap.width, hm_h = info.heatmap.height;
   const c10::Device device = model.parameters().empty() ? c10::Device(c10::kCPU) : model.parameters().front().device();
 
-  predictions.reserve(instances.size());
+  if (options.keep_predictions) predictions.reserve(instances.size());
+  int64_t emitted = 0;
   torch::NoGradGuard no_grad;
   while (std::optional<Batch> batch = loader.next()) {
     const int64_t B = batch->size();
@@ -108,7 +109,9 @@ std::vector<InstancePrediction> predict(nn::PoseModelImpl& model, const Skeleton
     if (options.flip_test) flipped = model.forward(images.flip({3}));
 
     PredictedBatch raw;
-    raw.first = static_cast<int64_t>(predictions.size());
+    raw.first = emitted;
+    if (!options.keep_predictions) predictions.clear();
+    const size_t batch_start = predictions.size();
     raw.size = B;
     if (!out.heatmaps.empty()) {
       raw.heatmaps = to_host(out.final_heatmaps());
@@ -185,9 +188,11 @@ std::vector<InstancePrediction> predict(nn::PoseModelImpl& model, const Skeleton
       store(p, decoded);
       predictions.push_back(std::move(p));
     }
-    raw.predictions = predictions.data() + raw.first;
+    raw.predictions = predictions.data() + batch_start;
+    emitted += B;
     if (on_batch) on_batch(raw);
   }
+  if (!options.keep_predictions) predictions.clear();
   return predictions;
 }
 

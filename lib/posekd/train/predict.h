@@ -40,6 +40,9 @@ struct PredictOptions {
   bool keep_outputs = false;
   std::vector<std::string> features;
   bool tokens = false;
+  // false: predict() returns nothing and holds only the current batch's predictions (those
+  // the callback sees), so a dump of any size runs in bounded memory.
+  bool keep_predictions = true;
 };
 
 struct InstancePrediction {
