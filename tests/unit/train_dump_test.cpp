@@ -5,6 +5,7 @@
 
 #include "posekd/core/error.h"
 #include "posekd/data/synth.h"
+#include "posekd/data/transforms.h"
 #include "posekd/eval/predictions.h"
 #include "posekd/io/float16.h"
 #include "posekd/io/heatmaps.h"
@@ -146,6 +147,16 @@ TEST_CASE("dump: SimCC vectors stored; predictions file equals predict() through
     CHECK(read.detections[i].keypoints == direct.detections[i].keypoints);
     CHECK(read.detections[i].score == direct.detections[i].score);
   }
+}
+
+TEST_CASE("dump: a padded dump pads MPII crops too (the reader's scale holds 1.25 already)") {
+  Instance mpii;
+  mpii.center_x = 100;
+  mpii.center_y = 80;
+  mpii.scale = 1.0;
+  const CropParams standard = crop_from_instance(mpii, 64, 64), padded = crop_from_instance(mpii, 64, 64, 1.5);
+  CHECK(standard.width == 200);
+  CHECK(padded.width == doctest::Approx(240));
 }
 
 TEST_CASE("dump: shards are whole batches; bad shards and resumes are refused") {
