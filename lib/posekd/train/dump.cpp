@@ -195,6 +195,9 @@ void run_dump(const DumpOptions& o) {
     throw UsageError(fmt::format("--shard: expected i/n with 0 <= i < n, found {}/{}", o.shard_index, o.shard_count));
   const std::string partial = o.output.empty() || o.output == "-" ? "" : o.output + ".partial";
   if (o.resume && !partial.empty() && fs::exists(o.output) && !fs::exists(partial)) {
+    // A requeued array task whose shard finished before: nothing to do.
+    if (!o.predictions.empty())
+      throw UsageError(fmt::format("--resume: {} is complete; write --predictions in a run without -o", o.output));
     log::info("{}: already complete, nothing to resume", o.output);
     return;
   }
@@ -210,8 +213,8 @@ void run_dump(const DumpOptions& o) {
   const nn::ModelInfo& info = model.info();
   const auto [begin, end] = shard_range(all.size(), o.batch_size, o.shard_index, o.shard_count);
   const std::vector<Instance> instances(all.begin() + long(begin), all.begin() + long(end));
-  log::info("{}: {} samples ({} of {}, shard {}/{}) on {} boxes", o.dataset, instances.size(), instances.size(), all.size(),
-            o.shard_index, o.shard_count, o.detections.empty() ? "ground-truth" : "detector");
+  log::info("{}: {} of {} samples (shard {}/{}) on {} boxes", o.dataset, instances.size(), all.size(), o.shard_index,
+            o.shard_count, o.detections.empty() ? "ground-truth" : "detector");
 
   PredictOptions po;
   po.batch_size = o.batch_size;
@@ -245,6 +248,7 @@ void run_dump(const DumpOptions& o) {
     layout.attributes["boxes"] = o.detections.empty() ? "ground-truth" : "detections";
     layout.attributes["head_type"] = nn::head_name(info.head);
     layout.attributes["decoding"] = to_string(loaded.codec);
+    layout.attributes["decoder"] = to_string(po.decoder.value_or(default_decoder(loaded.codec)));
     layout.attributes["flip_test"] = o.flip_test ? "on" : "off";
     layout.attributes["padding"] = fmt::format("{}", po.padding);
     layout.attributes["shard"] = fmt::format("{}/{}", o.shard_index, o.shard_count);
