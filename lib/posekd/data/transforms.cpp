@@ -32,7 +32,9 @@ CropParams crop_from_box(const Box& box, int input_w, int input_h, double paddin
 CropParams crop_from_instance(const Instance& instance, int input_w, int input_h, double padding) {
   if (instance.scale > 0) {
     const double side = instance.scale * 200;
-    return grown_to_aspect(instance.center_x, instance.center_y, side, side, input_w, input_h, 1.0);
+    // The reader's scale already holds HRNet's 1.25: other paddings (a padded teacher dump)
+    // scale relative to it.
+    return grown_to_aspect(instance.center_x, instance.center_y, side, side, input_w, input_h, padding / 1.25);
   }
   return crop_from_box(instance.box, input_w, input_h, padding);
 }

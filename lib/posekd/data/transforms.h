@@ -21,7 +21,8 @@ struct CropParams {
 
 // HRNet/mmpose _box2cs: centre = (x + w/2, y + h/2); the shorter side grown to the input's
 // aspect w/h; both sides × padding. MPII instances (scale > 0) use their own centre and
-// scale·200, already padded by the reader as HRNet's mpii.py does, grown to the aspect.
+// scale·200, already padded by the reader as HRNet's mpii.py does, grown to the aspect and
+// × padding / 1.25 (1 at the default).
 CropParams crop_from_box(const Box& box, int input_w, int input_h, double padding = 1.25);
 CropParams crop_from_instance(const Instance& instance, int input_w, int input_h, double padding = 1.25);
 
