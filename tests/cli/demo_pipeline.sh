@@ -1,0 +1,30 @@
+# The demo pipeline end to end at its tiny size: every tool as a separate process, the report
+# written, and a re-run that skips every stage (stamps) unless inputs change.
+. "$POSEKD_SOURCE_DIR/tests/cli/helpers.sh"
+
+demo="$POSEKD_SOURCE_DIR/share/posekd/pipelines/demo.sh"
+export DEMO=tiny DEMO_OUT="$WORK/demo"
+
+expect_status 0 bash "$demo"
+expect_stdout '^\| teacher \| gt \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|'
+expect_stdout '^\| student-gt \| gt \| [0-9]+ \|.* \+0\.0000 \|$'
+for f in teacher.ckpt.h5 teacher.hm.h5 student-gt.ckpt.h5 teacher.preds.json report.md; do
+  checks=$((checks + 1))
+  [ -s "$DEMO_OUT/$f" ] || fail "demo did not write $f"
+done
+
+expect_status 0 bash "$demo"
+expect_stderr 'train-teacher: up to date'
+expect_stderr 'eval-student-gt: up to date'
+checks=$((checks + 1))
+if grep -q 'train-teacher: pose-train' err.txt; then fail "an unchanged stage ran again"; fi
+
+# A changed input reruns what depends on it.
+touch "$DEMO_OUT/data/val/annotations.json"
+expect_status 0 bash "$demo"
+expect_stderr 'train-teacher: pose-train'
+expect_stderr 'synth-val: up to date'
+
+expect_status 2 env DEMO=huge bash "$demo"
+expect_stderr "DEMO must be quick, full or tiny"
+finish
