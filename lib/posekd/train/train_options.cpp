@@ -6,15 +6,24 @@
 
 namespace posekd::train {
 
+namespace {
+// --print-config writes unset paths as "", and --config must read that file back.
+const CLI::Validator ExistingFileOrUnset(
+    [](std::string& path) { return path.empty() ? std::string() : CLI::ExistingFile(path); }, "FILE", "existing file");
+}  // namespace
+
 void bind_train_options(CLI::App& app, TrainOptions& o) {
+  // The last of a repeated option wins, so a command line can override what it set before
+  // (scripts append to a base command).
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   const char* data = "Data";
   app.add_option("--train", o.train_annotations, "Training annotations (COCO, CrowdPose or MPII JSON)")
-      ->check(CLI::ExistingFile)
+      ->check(ExistingFileOrUnset)
       ->group(data);
   app.add_option("--train-images", o.train_images, "Training image directory (default: beside the annotations)")
       ->group(data);
   app.add_option("--val", o.val_annotations, "Validation annotations; none: no validation")
-      ->check(CLI::ExistingFile)
+      ->check(ExistingFileOrUnset)
       ->group(data);
   app.add_option("--val-images", o.val_images, "Validation image directory (default: beside the annotations)")
       ->group(data);
@@ -27,7 +36,7 @@ void bind_train_options(CLI::App& app, TrainOptions& o) {
   app.add_option("--model", o.model, "Model spec, e.g. hourglass:stacks=2,channels=64,depth=3,input=128x96")
       ->group(model);
   app.add_option("--init", o.init, "Start from this checkpoint's weights (same spec and skeleton)")
-      ->check(CLI::ExistingFile)
+      ->check(ExistingFileOrUnset)
       ->group(model);
   app.add_option("--codec", o.codec, "Heatmap targets and decoding: hrnet, unbiased, udp")
       ->capture_default_str()
@@ -84,7 +93,7 @@ void bind_train_options(CLI::App& app, TrainOptions& o) {
       ->group(opt);
 
   const char* aug = "Augmentation";
-  app.add_flag("!--no-augment", o.augment, "Train on the plain crops")->group(aug);
+  app.add_flag("--no-augment", o.no_augment, "Train on the plain crops")->group(aug);
   auto& a = o.augmentation;
   app.add_option("--flip-prob", a.flip_prob, "Horizontal flip probability")->capture_default_str()->group(aug);
   app.add_option("--half-body-prob", a.half_body_prob, "Half-body crop probability")->capture_default_str()->group(aug);
@@ -114,14 +123,14 @@ void bind_train_options(CLI::App& app, TrainOptions& o) {
       ->check(CLI::Range(1, 65536))
       ->capture_default_str()
       ->group(val);
-  app.add_flag("!--no-flip-test", o.flip_test, "Validate without the flip test")->group(val);
+  app.add_flag("--no-flip-test", o.no_flip_test, "Validate without the flip test")->group(val);
 
   const char* out = "Output";
   app.add_option("-o,--output", o.output, "The last checkpoint; NAME.best.ckpt.h5, NAME.metrics.jsonl/.csv beside it")
       ->group(out);
   app.add_flag("--force", o.force, "Overwrite existing outputs")->group(out);
   app.add_option("--resume", o.resume, "Continue the run saved in this checkpoint exactly")
-      ->check(CLI::ExistingFile)
+      ->check(ExistingFileOrUnset)
       ->group(out);
   app.add_option("--log-every", o.log_every, "Steps between progress lines")
       ->check(CLI::Range(1, 1000000))

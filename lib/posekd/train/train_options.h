@@ -34,12 +34,12 @@ struct TrainOptions {
   OptimizerOptions optimizer;
   ScheduleOptions schedule;  // schedule.epochs 0 = the run's epochs (cosine)
   // Augmentation
-  bool augment = true;
+  bool no_augment = false;  // the plain crops (as a negative flag: --print-config round-trips it)
   AugmentOptions augmentation;
   // Validation
   int val_every = 1;  // epochs; the last epoch is always validated
   int val_batch_size = 64;
-  bool flip_test = true;
+  bool no_flip_test = false;
   // Output and resume
   std::string output;  // the last checkpoint; best, metrics and predictions beside it
   bool force = false;

@@ -69,7 +69,7 @@ LoaderOptions training_loader_options(const TrainOptions& o, const nn::ModelInfo
   lo.batch_size = o.batch_size;
   lo.workers = o.workers;
   lo.seed = o.seed;
-  lo.augment = o.augment;
+  lo.augment = !o.no_augment;
   lo.augmentation = o.augmentation;
   lo.targets.input_w = info.input.width;
   lo.targets.input_h = info.input.height;
@@ -140,7 +140,7 @@ TrainResult run_train(const TrainOptions& o, Objective& objective) {
     check_skeleton(val->dataset_skeleton, train_set.skeleton, o.val_annotations, "keypoints");
     val->codec = codec;
     val->batch_size = o.val_batch_size;
-    val->flip_test = o.flip_test;
+    val->flip_test = !o.no_flip_test;
     val->workers = o.workers;
   }
   std::optional<io::Checkpoint> resume_checkpoint;
