@@ -185,7 +185,7 @@ class NanAtStep : public GtObjective {
 };
 }  // namespace
 
-TEST_CASE("a NaN loss stops the run naming the step; the last checkpoint stays the last good one") {
+TEST_CASE("a NaN loss stops the run naming the step, and the last checkpoint stays the last good one") {
   test::ScratchDir dir("train-nan");
   const auto annotations = make_synth(dir, "train", 6);
   auto o = tiny_options(annotations, dir.file("nan.ckpt.h5"));

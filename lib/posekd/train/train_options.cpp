@@ -173,7 +173,9 @@ void validate(const TrainOptions& o) {
   if (!o.init.empty() && !o.resume.empty()) throw UsageError("--init and --resume exclude each other");
   if (o.val_images.size() && o.val_annotations.empty()) throw UsageError("--val-images: needs --val");
   validate(o.optimizer);
-  validate(o.schedule);
+  ScheduleOptions schedule = o.schedule;
+  if (schedule.epochs == 0) schedule.epochs = o.epochs;
+  validate(schedule);
 }
 
 }  // namespace posekd::train

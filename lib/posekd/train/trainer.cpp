@@ -192,6 +192,7 @@ TrainResult run_train(const TrainOptions& o, Objective& objective) {
   result.metric = position.best_metric_name;
   result.best_metric = position.best_metric;
   int64_t steps_this_run = 0;
+  bool saved_any = resuming;
   double lr = position.step > 0 ? schedule.lr(int((position.step - 1) / batches), position.step - 1) : -1;
   model->train();
   for (int64_t epoch = position.epoch; epoch < o.epochs; ++epoch) {
@@ -216,8 +217,9 @@ TrainResult run_train(const TrainOptions& o, Objective& objective) {
       LossTerms terms = objective.loss(*model, to_device(*batch, device), context);
       const double total = terms.total.item<double>();
       if (!std::isfinite(total))
-        throw Error(fmt::format("step {} (epoch {}, batch {}): the loss is {}; stopped, {} holds the last good state",
-                                position.step, epoch + 1, batch->index, total, o.output));
+        throw Error(fmt::format("step {} (epoch {}, batch {}): the loss is {}; stopped, {}", position.step, epoch + 1,
+                                batch->index, total,
+                                saved_any ? o.output + " holds the last good state" : "no checkpoint was written"));
       optimizer->zero_grad();
       terms.total.backward();
       optimizer->step();
@@ -261,6 +263,7 @@ TrainResult run_train(const TrainOptions& o, Objective& objective) {
     record.cpu_seconds = cpu_seconds() - cpu0;
     metrics_log.write(record);
     save(o.output);
+    saved_any = true;
     if (improved) save(files.best);
     log::info("epoch {}/{} done in {:.1f} s (CPU {:.1f} s):{}", epoch + 1, o.epochs, record.epoch_seconds,
               record.cpu_seconds, losses.text());
