@@ -27,6 +27,21 @@ for bench in "$bench_dir"/bench_*; do
   echo
 done
 
+# Script benchmarks (those that compare with another program) take the build directory.
+for script in "$(dirname "$0")"/bench_*.sh; do
+  [ -f "$script" ] || continue
+  found=$((found + 1))
+  name=$(basename "$script")
+  echo "=== $name ==="
+  bash "$script" "$build_dir"
+  rc=$?
+  if [ $rc -ne 0 ]; then
+    echo "=== $name failed (exit status $rc) ==="
+    failed=$((failed + 1))
+  fi
+  echo
+done
+
 if [ $found -eq 0 ]; then
   echo "run.sh: no benchmarks built in $bench_dir" >&2
   exit 2

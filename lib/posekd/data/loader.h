@@ -88,8 +88,9 @@ class BatchLoader {
   BatchLoader& operator=(const BatchLoader&) = delete;
 
   int64_t batches_per_epoch() const;
-  // Starts (or restarts) an epoch: its shuffled order, and the workers.
-  void start_epoch(int64_t epoch);
+  // Starts (or restarts) an epoch: its shuffled order, and the workers. `first_batch` > 0
+  // skips the batches before it without building them (a resumed run continues mid-epoch).
+  void start_epoch(int64_t epoch, int64_t first_batch = 0);
   // The next batch of the current epoch (epoch 0 when none was started), nullopt after the
   // last. Rethrows a worker's error (an unreadable image names its file).
   std::optional<Batch> next();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <opencv2/imgcodecs.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstring>
 #include <exception>
@@ -255,7 +256,7 @@ int64_t BatchLoader::batches_per_epoch() const {
   return state_->options.drop_last ? n / b : (n + b - 1) / b;
 }
 
-void BatchLoader::start_epoch(int64_t epoch) {
+void BatchLoader::start_epoch(int64_t epoch, int64_t first_batch) {
   auto& s = *state_;
   s.stop();
   s.stopping = false;
@@ -263,7 +264,8 @@ void BatchLoader::start_epoch(int64_t epoch) {
   s.ready.clear();
   s.epoch = epoch;
   s.num_batches = batches_per_epoch();
-  s.next_to_build = s.next_to_take = s.built = 0;
+  s.next_to_build = s.next_to_take = std::clamp<int64_t>(first_batch, 0, s.num_batches);
+  s.built = 0;
   s.order.resize(s.instances.size());
   std::iota(s.order.begin(), s.order.end(), size_t(0));
   if (s.options.shuffle) {

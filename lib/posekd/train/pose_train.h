@@ -1,0 +1,31 @@
+#pragma once
+// pose-train as a library call (STYLE 1): the `gt` objective on the Trainer.
+#include <CLI/CLI.hpp>
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "posekd/train/trainer.h"
+
+namespace posekd::train {
+
+struct PoseTrainOptions {
+  TrainOptions train;
+  std::string config;  // the effective configuration (TOML), for --dry-run
+};
+
+// --dry-run prints to `out`; a run prints the best checkpoint's path and metric to `out`.
+TrainResult run_pose_train(const PoseTrainOptions& options, std::ostream& out);
+
+// Presets (share/posekd/presets/NAME.toml) are config files. `--preset NAME` hands the file to
+// CLI11's --config as it parses; it excludes --config. The directory: $POSEKD_PRESETS_DIR, else
+// <prefix>/share/posekd/presets beside an installed tool (<prefix>/bin), else the source tree's
+// share/posekd/presets seen from build/bin.
+CLI::Option* add_preset_option(CLI::App& app);
+// Throws CLI::ValidationError (a usage error) for an unknown name, listing the known ones.
+std::string preset_path(const std::string& name);
+std::string presets_dir();
+std::vector<std::string> preset_names(const std::string& dir);
+
+}  // namespace posekd::train
