@@ -207,7 +207,7 @@ void run_dump(const DumpOptions& o) {
   // Predictions need every sample: a resumed run with --predictions runs the model over the
   // written batches again but does not rewrite them.
   const size_t run_from = o.predictions.empty() ? start : 0;
-  const std::vector<Instance> todo(instances.begin() + long(run_from), instances.end());
+  const std::vector<Instance> remaining(instances.begin() + long(run_from), instances.end());
   if (!o.visualize.empty()) fs::create_directories(o.visualize);
 
   std::unique_ptr<DumpWriterThread> thread;
@@ -283,7 +283,7 @@ void run_dump(const DumpOptions& o) {
 
   std::vector<InstancePrediction> predictions;
   try {
-    predictions = predict(model, skeleton, loaded.codec, todo, po, on_batch);
+    predictions = predict(model, skeleton, loaded.codec, remaining, po, on_batch);
     if (thread) thread->finish();
   } catch (const Interrupted& e) {
     if (thread) thread->finish();
