@@ -392,7 +392,7 @@ TEST_CASE("synth: detections are jittered true boxes with misses and false posit
   int people = 0, found = 0, false_positives = 0;
   for (int64_t i = 0; i < 200; ++i) {
     const SynthSample s = make_sample(o, knobs, points, i);
-    Rng rng = Rng::stream(o.seed, "test/detections", static_cast<uint64_t>(i));
+    synth::Rng rng = synth::Rng::stream(o.seed, "test/detections", static_cast<uint64_t>(i));
     const auto dets = simulate_detections(s.people, 17, o.width, o.height, rng);
     for (size_t d = 1; d < dets.size(); ++d) CHECK(dets[d - 1].score >= dets[d].score);
     people += static_cast<int>(s.people.size());

@@ -368,6 +368,6 @@ TEST_CASE("transforms: SampleRng draws are uniform and normal") {
   CHECK(sum / n == doctest::Approx(0).epsilon(0.03));
   CHECK(sum2 / n == doctest::Approx(1).epsilon(0.03));
   CHECK(usum / n == doctest::Approx(0.5).epsilon(0.02));
-  CHECK(SampleRng::for_sample(1, 2, 3).next_u64() == SampleRng::for_sample(1, 2, 3).next_u64());
-  CHECK(SampleRng::for_sample(1, 2, 3).next_u64() != SampleRng::for_sample(1, 3, 2).next_u64());
+  CHECK(SampleRng::for_sample(1, 2, 3).next() == SampleRng::for_sample(1, 2, 3).next());
+  CHECK(SampleRng::for_sample(1, 2, 3).next() != SampleRng::for_sample(1, 3, 2).next());
 }

@@ -9,18 +9,10 @@
 #include "test_support.h"
 
 using namespace posekd;
+using test::error_of;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 io::NamedArray array(const std::string& name, h5::Shape shape, float start) {
   io::NamedArray a{name, shape, std::vector<float>(static_cast<size_t>(h5::element_count(shape)))};

@@ -14,18 +14,10 @@
 #include "test_support.h"
 
 using namespace posekd;
+using test::error_of;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 template <typename T>
 void round_trip(h5::File& f, const std::string& name, h5::DatasetOptions options = {}) {

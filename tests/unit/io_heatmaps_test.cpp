@@ -14,18 +14,10 @@
 #include "test_support.h"
 
 using namespace posekd;
+using test::error_of;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 io::HeatmapsLayout small_layout(int64_t n, h5::DType dtype = h5::DType::float16) {
   io::HeatmapsLayout l;

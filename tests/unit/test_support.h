@@ -1,10 +1,22 @@
 #pragma once
 // Shared helpers of the unit tests: scratch directories and the optional real data.
 #include <cstdlib>
+#include <functional>
 #include <filesystem>
 #include <string>
 
 namespace posekd::test {
+
+// The message of the posekd::Error that `f` throws, or "(no error)".
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
 
 // A fresh directory under the build tree (or /tmp), removed when the object dies.
 class ScratchDir {

@@ -1,24 +1,16 @@
 #pragma once
-// The random source of augmentation. Seeded per sample from (seed, epoch, sample index), so a
-// sample's augmentation never depends on worker count or order, and its own uniform/normal
-// draws (not <random>'s distributions, which differ between standard libraries) make the
-// stream the same on every platform.
+// The random source of augmentation, seeded per sample from (seed, epoch, sample index), so
+// a sample's augmentation never depends on worker count or order (core/rng.h).
 #include <cstdint>
+
+#include "posekd/core/rng.h"
 
 namespace posekd {
 
-class SampleRng {
+class SampleRng : public Rng {
  public:
-  explicit SampleRng(uint64_t seed);
+  using Rng::Rng;
   static SampleRng for_sample(uint64_t seed, uint64_t epoch, uint64_t sample_index);
-
-  uint64_t next_u64();   // xoshiro256**
-  double uniform();      // [0, 1), 53 bits
-  double normal();       // N(0, 1), Box–Muller (one value per call)
-  uint64_t below(uint64_t n);  // uniform in [0, n), n > 0
-
- private:
-  uint64_t s_[4];
 };
 
 }  // namespace posekd
