@@ -142,9 +142,12 @@ std::vector<DecodedKeypoint> decode_heatmaps(const float* heatmaps, int num_join
 }
 
 void back_project(std::vector<DecodedKeypoint>& keypoints, const CropFrame& frame) {
-  const Affine2D to_image = frame.heatmap_to_image();
+  apply_affine(keypoints, frame.heatmap_to_image());
+}
+
+void apply_affine(std::vector<DecodedKeypoint>& keypoints, const Affine2D& to) {
   for (auto& kp : keypoints) {
-    const Point2 p = to_image.apply({kp.x, kp.y});
+    const Point2 p = to.apply({kp.x, kp.y});
     kp.x = p.x;
     kp.y = p.y;
   }

@@ -33,5 +33,7 @@ std::vector<DecodedKeypoint> decode_heatmaps(const float* heatmaps, int num_join
 
 // Heatmap-pixel keypoints -> image pixels through the inverse of frame.image_to_heatmap().
 void back_project(std::vector<DecodedKeypoint>& keypoints, const CropFrame& frame);
+// Maps decoded points through `to` (e.g. input -> image for SimCC and regression heads).
+void apply_affine(std::vector<DecodedKeypoint>& keypoints, const Affine2D& to);
 
 }  // namespace posekd

@@ -46,15 +46,6 @@ void store(InstancePrediction& p, const std::vector<DecodedKeypoint>& decoded) {
   }
 }
 
-void input_to_image(std::vector<DecodedKeypoint>& keypoints, const Affine2D& crop) {
-  const Affine2D back = crop.inverse();
-  for (auto& k : keypoints) {
-    const Point2 p = back.apply({k.x, k.y});
-    k.x = p.x;
-    k.y = p.y;
-  }
-}
-
 }  // namespace
 
 int default_blur_kernel(int heatmap_w) {
@@ -177,11 +168,11 @@ std::vector<InstancePrediction> predict(nn::PoseModelImpl& model, const Skeleton
         const int bx = int(raw.simcc_x.size(2)), by = int(raw.simcc_y.size(2));
         decoded = decode_simcc(raw.simcc_x.data_ptr<float>() + b * K * bx, raw.simcc_y.data_ptr<float>() + b * K * by,
                                K, bx, by, info.spec.get_real("split"));
-        input_to_image(decoded, p.crop);
+        apply_affine(decoded, p.crop.inverse());
       } else if (raw.coords.defined()) {
         decoded = decode_regression(raw.coords.data_ptr<float>() + b * K * 2, raw.score.data_ptr<float>() + b * K, K,
                                     info.input.width, info.input.height);
-        input_to_image(decoded, p.crop);
+        apply_affine(decoded, p.crop.inverse());
       } else {
         throw Error(fmt::format("model {}: no heatmaps, SimCC vectors or coordinates to decode", info.spec.str()));
       }
