@@ -13,6 +13,13 @@ for f in teacher.ckpt.h5 teacher.hm.h5 student-gt.ckpt.h5 teacher.preds.json rep
   [ -s "$DEMO_OUT/$f" ] || fail "demo did not write $f"
 done
 
+# pose-train's validation and pose-dump-heatmaps predict through the same code: on the last
+# checkpoint, with HRNet's rescoring as validation applies it, the results files are equal.
+expect_status 0 pose-dump-heatmaps "$DEMO_OUT/teacher.ckpt.h5" "$DEMO_OUT/data/val/annotations.json" \
+  --rescore --predictions "$WORK/teacher.rescored.json"
+checks=$((checks + 1))
+cmp -s "$WORK/teacher.rescored.json" "$DEMO_OUT/teacher.val.json" || fail "validation predictions differ from the dump's"
+
 expect_status 0 bash "$demo"
 expect_stderr 'train-teacher: up to date'
 expect_stderr 'eval-student-gt: up to date'

@@ -193,6 +193,22 @@ TEST_CASE("predict: results written as COCO JSON evaluate as the in-process resu
   for (size_t i = 0; i < direct.size(); ++i) CHECK(reports[0].summary[i].second == direct[i]);
 }
 
+TEST_CASE("predict: a model in training mode predicts with running statistics and keeps its mode") {
+  // The Trainer validates a model it is training: BatchNorm must not use the batch's own
+  // statistics, or validation would disagree with pose-dump-heatmaps on the same checkpoint.
+  const Dataset& ds = tiny_dataset();
+  auto model = tiny_model(heatmap_spec);
+  train::PredictOptions o;
+  o.batch_size = 2;
+  o.workers = 0;
+  const auto in_eval = train::predict(*model, coco(), HeatmapCodec::unbiased, ds.instances, o);
+  model->train();
+  const auto in_training = train::predict(*model, coco(), HeatmapCodec::unbiased, ds.instances, o);
+  CHECK(model->is_training());
+  REQUIRE(in_eval.size() == in_training.size());
+  for (size_t i = 0; i < in_eval.size(); ++i) CHECK(in_eval[i].keypoints == in_training[i].keypoints);
+}
+
 TEST_CASE("predict: a skeleton of another joint count is refused") {
   auto model = tiny_model(heatmap_spec);
   CHECK_THROWS_WITH_AS(train::predict(*model, *Skeleton::find_builtin("mpii16"), HeatmapCodec::unbiased, {}, {}),

@@ -92,6 +92,14 @@ std::vector<InstancePrediction> predict(nn::PoseModelImpl& model, const Skeleton
   if (options.keep_predictions) predictions.reserve(instances.size());
   int64_t emitted = 0;
   torch::NoGradGuard no_grad;
+  // Inference uses BatchNorm's running statistics, whoever calls (the Trainer's validation
+  // holds a model in training mode); the caller's mode comes back afterwards.
+  struct EvalMode {
+    torch::nn::Module& module;
+    const bool was_training = module.is_training();
+    explicit EvalMode(torch::nn::Module& m) : module(m) { module.eval(); }
+    ~EvalMode() { module.train(was_training); }
+  } eval_mode(model);
   while (std::optional<Batch> batch = loader.next()) {
     const int64_t B = batch->size();
     const at::Tensor images = batch->images.to(device);

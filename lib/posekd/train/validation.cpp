@@ -38,19 +38,12 @@ double ValidationResult::primary_value() const {
 
 ValidationResult run_validation(nn::PoseModelImpl& model, const ValidationSpec& spec, const torch::Device& device,
                                 const std::string& predictions_path) {
-  const bool was_training = model.is_training();
   PredictOptions po;
   po.batch_size = spec.batch_size;
   po.workers = spec.workers;
   po.flip_test = spec.flip_test;
-  std::vector<InstancePrediction> predictions;
-  try {
-    predictions = predict(model, spec.dataset_skeleton, spec.codec, spec.instances, po);
-  } catch (...) {
-    model.train(was_training);
-    throw;
-  }
-  model.train(was_training);
+  const std::vector<InstancePrediction> predictions =
+      predict(model, spec.dataset_skeleton, spec.codec, spec.instances, po);
   ResultOptions results;
   results.rescore = true;  // HRNet's validation: box score × mean keypoint score above 0.2
   write_coco_results(predictions_to_results(predictions, spec.dataset_skeleton, results), predictions_path);
