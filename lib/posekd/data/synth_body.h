@@ -51,6 +51,10 @@ struct Look {
   bool emblem_on_chest = false;  // only ever on the front: a facing cue
   // Left limbs are lit, right limbs shaded, by this fraction: the left/right cue.
   double side_shading = 0.3;
+  // Where the light comes from, in the image: the side of the body towards it is brighter.
+  // Never tied to anatomy, so a mirrored image is a valid sample too and flip augmentation
+  // with pair swapping sees consistent cues; left/right is told by facing cues.
+  bool light_from_image_left = true;
 };
 
 // One posed person in image pixels.

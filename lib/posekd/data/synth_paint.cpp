@@ -37,6 +37,12 @@ Paint skin(const Look& look, double brightness) {
   return p;
 }
 
+// +1 when the person's left side faces the light (Look::light_from_image_left), else -1.
+double left_towards_light(const Body& b) {
+  const double light_x = b.look.light_from_image_left ? -1.0 : 1.0;
+  return b.person_left.x * light_x >= 0 ? 1.0 : -1.0;
+}
+
 void paint_torso(Canvas& canvas, const Body& b, int owner) {
   const Look& look = b.look;
   const Point2 up = b.body_up, left = b.person_left;
@@ -50,14 +56,14 @@ void paint_torso(Canvas& canvas, const Body& b, int owner) {
   const Point2 waist = pelvis + up * (0.3 * torso);
   Paint pants = cloth(look, look.pants, look.pants_pattern, 1.0);
   pants.side_axis = left;
-  pants.side_gain = look.side_shading * 0.8;
+  pants.side_gain = look.side_shading * 0.8 * left_towards_light(b);
   canvas.polygon({waist + left * (hip_half + thigh * 0.9), waist - left * (hip_half + thigh * 0.9),
                   rh - left * (thigh * 0.95) - up * (thigh * 0.5), lh + left * (thigh * 0.95) - up * (thigh * 0.5)},
                  up, pants, owner);
 
   Paint shirt = cloth(look, look.shirt, look.shirt_pattern, 1.0);
   shirt.side_axis = left;
-  shirt.side_gain = look.side_shading * 0.8;
+  shirt.side_gain = look.side_shading * 0.8 * left_towards_light(b);
   shirt.roundness = 0.3;
   const Point2 hem = pelvis + up * (0.18 * torso);
   canvas.polygon({ls + left * (arm * 0.8) + up * (arm * 0.8), rs - left * (arm * 0.8) + up * (arm * 0.8),
@@ -118,6 +124,8 @@ void paint_limb(Canvas& canvas, const Body& b, BodyPart part, BodyPoint from, Bo
 void paint_body(Canvas& canvas, const Body& b, int person) {
   const Look& look = b.look;
   const double lit = 1 + look.side_shading, shaded = 1 - look.side_shading;
+  const bool left_lit = left_towards_light(b) > 0;
+  const double left_brightness = left_lit ? lit : shaded, right_brightness = left_lit ? shaded : lit;
   for (BodyPart part : b.draw_order) {
     const int owner = owner_code(person, part);
     switch (part) {
@@ -131,7 +139,7 @@ void paint_body(Canvas& canvas, const Body& b, int person) {
         const bool left = part == BodyPart::left_upper_arm;
         paint_limb(canvas, b, part, left ? BodyPoint::left_shoulder : BodyPoint::right_shoulder,
                    left ? BodyPoint::left_elbow : BodyPoint::right_elbow,
-                   cloth(look, look.shirt, look.shirt_pattern, left ? lit : shaded), owner);
+                   cloth(look, look.shirt, look.shirt_pattern, left ? left_brightness : right_brightness), owner);
         break;
       }
       case BodyPart::left_forearm:
@@ -139,7 +147,7 @@ void paint_body(Canvas& canvas, const Body& b, int person) {
         const bool left = part == BodyPart::left_forearm;
         const BodyPoint elbow = left ? BodyPoint::left_elbow : BodyPoint::right_elbow;
         const BodyPoint wrist = left ? BodyPoint::left_wrist : BodyPoint::right_wrist;
-        const double brightness = left ? lit : shaded;
+        const double brightness = left ? left_brightness : right_brightness;
         const Paint sleeve = look.long_sleeves ? cloth(look, look.shirt, look.shirt_pattern, brightness) : skin(look, brightness);
         paint_limb(canvas, b, part, elbow, wrist, sleeve, owner);
         const Point2 dir = unit(pt(b, wrist) - pt(b, elbow));
@@ -152,7 +160,7 @@ void paint_body(Canvas& canvas, const Body& b, int person) {
         const bool left = part == BodyPart::left_thigh;
         paint_limb(canvas, b, part, left ? BodyPoint::left_hip : BodyPoint::right_hip,
                    left ? BodyPoint::left_knee : BodyPoint::right_knee,
-                   cloth(look, look.pants, look.pants_pattern, left ? lit : shaded), owner);
+                   cloth(look, look.pants, look.pants_pattern, left ? left_brightness : right_brightness), owner);
         break;
       }
       case BodyPart::left_shin:
@@ -160,7 +168,7 @@ void paint_body(Canvas& canvas, const Body& b, int person) {
         const bool left = part == BodyPart::left_shin;
         const BodyPoint knee = left ? BodyPoint::left_knee : BodyPoint::right_knee;
         const BodyPoint ankle = left ? BodyPoint::left_ankle : BodyPoint::right_ankle;
-        const double brightness = left ? lit : shaded;
+        const double brightness = left ? left_brightness : right_brightness;
         paint_limb(canvas, b, part, knee, ankle, cloth(look, look.pants, look.pants_pattern, brightness), owner);
         const Point2 dir = unit(pt(b, ankle) - pt(b, knee));
         const Point2 outward = (left ? b.person_left : -b.person_left);
