@@ -50,7 +50,7 @@ void merge_heatmap_shards(const std::vector<std::string>& shards, const std::str
   if (shards.empty()) throw Error(output + ": expected shard files to merge, found none");
   std::vector<std::unique_ptr<HeatmapsReader>> readers;
   std::unordered_map<int64_t, size_t> shard_of_id;
-  HeatmapsLayout merged;
+  int64_t samples = 0;
   Provenance prov = provenance;
   for (const auto& path : shards) {
     if (path == "-") throw UsageError("-: shards are read in place; stdin cannot be a shard");
@@ -63,19 +63,12 @@ void merge_heatmap_shards(const std::vector<std::string>& shards, const std::str
       auto [it, inserted] = shard_of_id.emplace(id, readers.size() - 1);
       if (!inserted) fail(path, "/sample_id", fmt::format("expected ids unique across shards, found {} also in {}", id, shards[it->second]));
     }
-    merged.samples += r.size();
+    samples += r.size();
     prov.add_input(path);
   }
-  const HeatmapsLayout& first = readers.front()->layout();
-  merged.joints = first.joints;
-  merged.height = first.height;
-  merged.width = first.width;
-  merged.dtype = first.dtype;
-  merged.skeleton = first.skeleton;
-  merged.model_spec = first.model_spec;
-  merged.input_size = first.input_size;
-  merged.extras = first.extras;
-  merged.attributes = first.attributes;
+  // check_same_dump made every shard's layout equal but for its sample count.
+  HeatmapsLayout merged = readers.front()->layout();
+  merged.samples = samples;
   merged.attributes["shards"] = std::to_string(shards.size());
   readers.clear();
 

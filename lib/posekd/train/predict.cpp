@@ -48,6 +48,16 @@ void store(InstancePrediction& p, const std::vector<DecodedKeypoint>& decoded) {
 
 }  // namespace
 
+TargetOptions model_targets(const nn::ModelInfo& info, HeatmapCodec codec) {
+  TargetOptions t;
+  t.input_w = info.input.width;
+  t.input_h = info.input.height;
+  t.heatmap_w = info.heatmap.width;
+  t.heatmap_h = info.heatmap.height;
+  t.heatmap.codec = codec;
+  return t;
+}
+
 int default_blur_kernel(int heatmap_w) {
   // mmpose uses 11 at 64×48 and 17 at 96×72: the nearest odd size to 11·w/48, at least 3.
   const int half = static_cast<int>(std::lround((11.0 * heatmap_w / 48.0 - 1.0) / 2.0));
@@ -72,11 +82,7 @@ std::vector<InstancePrediction> predict(nn::PoseModelImpl& model, const Skeleton
   lo.shuffle = false;
   lo.augment = false;
   lo.padding = options.padding;
-  lo.targets.input_w = info.input.width;
-  lo.targets.input_h = info.input.height;
-  lo.targets.heatmap_w = info.heatmap.width;
-  lo.targets.heatmap_h = info.heatmap.height;
-  lo.targets.heatmap.codec = codec;
+  lo.targets = model_targets(info, codec);
   lo.targets.heatmaps = false;
   BatchLoader loader(instances, skeleton, lo);
 

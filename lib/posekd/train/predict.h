@@ -16,6 +16,7 @@
 #include "posekd/core/affine.h"
 #include "posekd/core/skeleton.h"
 #include "posekd/data/instance.h"
+#include "posekd/data/targets.h"
 #include "posekd/eval/predictions.h"
 #include "posekd/nn/model.h"
 
@@ -74,6 +75,10 @@ using BatchCallback = std::function<void(const PredictedBatch&)>;
 
 // The blur kernel PredictOptions::blur_kernel = 0 stands for at this heatmap width.
 int default_blur_kernel(int heatmap_w);
+
+// The loader's crop and map geometry for `model`: its input and heatmap sizes and the
+// checkpoint's target convention. Training and inference both build on it.
+TargetOptions model_targets(const nn::ModelInfo& info, HeatmapCodec codec);
 
 // Runs `model` (eval mode) over `instances` in order, batch b = instances [b·B, (b+1)·B).
 // Works for heatmap, SimCC and regression heads. Instances must have the skeleton's K

@@ -18,6 +18,7 @@
 #include "posekd/nn/complexity.h"
 #include "posekd/train/metrics_log.h"
 #include "posekd/train/model_checkpoint.h"
+#include "posekd/train/predict.h"
 #include "posekd/train/run_checkpoint.h"
 #include "posekd/train/runtime.h"
 #include "posekd/train/validation.h"
@@ -71,11 +72,7 @@ LoaderOptions training_loader_options(const TrainOptions& o, const nn::ModelInfo
   lo.seed = o.seed;
   lo.augment = !o.no_augment;
   lo.augmentation = o.augmentation;
-  lo.targets.input_w = info.input.width;
-  lo.targets.input_h = info.input.height;
-  lo.targets.heatmap_w = info.heatmap.width;
-  lo.targets.heatmap_h = info.heatmap.height;
-  lo.targets.heatmap.codec = codec;
+  lo.targets = model_targets(info, codec);
   lo.targets.heatmap.sigma = o.sigma;
   lo.targets.simcc_options.sigma = o.simcc_sigma;
   if (info.head == nn::HeadType::simcc) lo.targets.simcc_options.split_ratio = info.spec.get_real("split");
