@@ -65,6 +65,8 @@ expect_status 2 pose-distill "${common[@]}" --method kd --teacher teacher.ckpt.h
 expect_stderr "--method: expected one of fpd, skd.*, found 'kd'"
 expect_status 2 pose-distill "${common[@]/$student/${student},head=simcc}" --method fpd --teacher teacher.ckpt.h5 -o x.ckpt.h5
 expect_stderr '--method fpd: needs a student with a heatmap head, found --model .* \(simcc head\)'
+expect_status 2 pose-distill "${common[@]}" --method fpd --teacher-heatmaps nowhere.hm.h5 -o x.ckpt.h5
+expect_stderr '--teacher-heatmaps: File does not exist: nowhere\.hm\.h5'
 checks=$((checks + 1)); [ ! -e x.ckpt.h5 ] || fail "a refused run wrote a checkpoint"
 
 # SIGTERM: the step finishes, a resumable checkpoint, exit 75; --resume continues.
