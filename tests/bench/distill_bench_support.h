@@ -1,6 +1,7 @@
 #pragma once
 // What the pose-distill benchmarks share: a generated dataset, a briefly trained teacher, its
 // dump, and a distillation run (in-process or in a child process for its peak RSS).
+#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "posekd/core/error.h"
 #include "posekd/data/synth.h"
@@ -90,25 +92,25 @@ inline std::string dump(const std::string& ckpt, const std::string& annotations,
   return out;
 }
 
-// Runs `argv` (this benchmark re-executed in a child mode) and returns its peak RSS in MiB.
+// Runs this benchmark again with `args` (a child mode, so the figure is that process's own,
+// from a fresh heap) and returns the child's peak RSS in MiB. posix_spawn starts a new image:
+// a forked OpenMP/LibTorch runtime is not safe to use.
 inline double child_peak_rss_mib(const std::vector<std::string>& args) {
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    // exec, not just fork: a forked OpenMP/LibTorch runtime is not safe to use.
-    execv("/proc/self/exe", argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  struct rusage usage {};
-  wait4(pid, &status, 0, &usage);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::fprintf(stderr, "child run failed (status %d)\n", status);
+  pid_t child = 0;
+  if (posix_spawn(&child, "/proc/self/exe", nullptr, nullptr, argv.data(), environ) != 0) {
+    std::perror("posix_spawn");
     std::exit(1);
   }
-  return double(usage.ru_maxrss) / 1024.0;
+  int status = 0;
+  struct rusage child_usage {};
+  if (wait4(child, &status, 0, &child_usage) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::fprintf(stderr, "%s --child failed (status %d)\n", args.front().c_str(), status);
+    std::exit(1);
+  }
+  return double(child_usage.ru_maxrss) / 1024.0;
 }
 
 }  // namespace posekd::bench
