@@ -47,6 +47,15 @@ grep -q 'loc .*skd_edge .*skd_joint' skd.err || fail "piped skd: no loss terms i
 expect_status 0 pose-distill "${common[@]}" --method skd --teacher big.ckpt.h5 --epochs 1 -o live.ckpt.h5
 expect_stderr 'skd objective'
 
+# --print-config gives a file that --config reads back, method and teacher included.
+expect_status 0 pose-distill "${common[@]}" --method skd --teacher-heatmaps teacher.hm.h5 --skd-beta 10 -o cfg.ckpt.h5 \
+  --print-config
+cp out.txt cfg.toml
+expect_stdout '^method="skd"$'
+expect_stdout '^skd-beta=10$'
+expect_status 0 pose-distill --config cfg.toml --print-config
+checks=$((checks + 1)); cmp -s out.txt cfg.toml || fail "--print-config of --config cfg.toml differs"
+
 # Mismatched teachers, refused before training with one line naming file, place, expected, found.
 pose-dump-heatmaps -q teacher.ckpt.h5 other/annotations.json -o other.hm.h5 --workers 1 >/dev/null 2>&1
 expect_status 1 pose-distill "${common[@]}" --method fpd --teacher-heatmaps other.hm.h5 --epochs 1 -o x.ckpt.h5
