@@ -72,7 +72,7 @@ slurm_start() {
 
   local host cpus memory ctld_port slurmd_port
   host=$(hostname -s)
-  cpus=$(nproc)
+  cpus=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)  # nproc obeys OpenMP variables
   memory=$(($(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 1024 / 2))
   ctld_port=$(slurm_free_port) && slurmd_port=$(slurm_free_port) || slurm_skip "no free TCP port found"
   while [ "$slurmd_port" = "$ctld_port" ]; do slurmd_port=$(slurm_free_port); done
