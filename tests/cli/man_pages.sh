@@ -5,13 +5,13 @@
 source "$POSEKD_SOURCE_DIR/tests/cli/helpers.sh"
 man_dir="$POSEKD_SOURCE_DIR/man"
 
-# render PAGE: the page as plain text on stdout, groff's complaints in render-err.txt. Lines as
-# wide as man allows, so that groff never hyphenates an option name across two lines.
+# render PAGE: the page as plain text on stdout, groff's complaints in render-err.txt. No
+# hyphenation (-rHY=0) and wide lines, so that an option name is never split across two lines.
 if command -v man > /dev/null; then
-  render() { MANWIDTH=250 LC_ALL=C.UTF-8 man --warnings -E ascii -l "$1" 2> render-err.txt | col -b; }
+  render() { MANROFFOPT=-rHY=0 MANWIDTH=250 LC_ALL=C.UTF-8 man --warnings -E ascii -l "$1" 2> render-err.txt | col -b; }
 else
   echo "man not found: rendering with groff -man"
-  render() { LC_ALL=C.UTF-8 groff -man -Tascii -ww -rLL=250n "$1" 2> render-err.txt | col -b; }
+  render() { LC_ALL=C.UTF-8 groff -man -Tascii -ww -rHY=0 -rLL=250n "$1" 2> render-err.txt | col -b; }
 fi
 
 # The option names of a CLI11 help text: each option line starts with its names, comma
