@@ -144,6 +144,7 @@ TrainResult run_train(const TrainOptions& o, Objective& objective) {
   std::optional<io::Checkpoint> resume_checkpoint;
   auto model = nn::make_model(spec, o.seed);
   if (!o.init.empty()) load_model_weights(*model, train_set.skeleton, io::read_checkpoint(o.init), o.init);
+  objective.extend_model(*model, train_set.skeleton);
   if (resuming) {
     resume_checkpoint = io::read_checkpoint(o.resume);
     load_model_weights(*model, train_set.skeleton, *resume_checkpoint, o.resume);
