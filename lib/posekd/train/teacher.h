@@ -76,7 +76,7 @@ struct TeacherBatch {
   // [B,K,h,w] teacher maps over the student's crop, flip pairs in the student's order, at the
   // student's heatmap size or at TeacherInfo::heatmap (TeacherRequirements::resolution).
   // Map pixels relate to student input pixels by input_to_heatmap of that size and the
-  // student's crop geometry.
+  // student's crop geometry. Undefined unless TeacherRequirements::heatmaps.
   torch::Tensor heatmaps;
   // [B,K,3] teacher joints: x, y in student input pixels, score (the decoded maximum; offline:
   // the stored /coords taken through the student's crop; online: the teacher checkpoint's own
