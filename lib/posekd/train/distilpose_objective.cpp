@@ -53,26 +53,26 @@ torch::Tensor aligned(torch::nn::Linear& align, const torch::Tensor& tokens) {
 
 }  // namespace
 
-DistilPoseObjective::DistilPoseObjective(const nn::ModelSpec& student_spec, std::unique_ptr<Teacher> teacher,
+DistilPoseObjective::DistilPoseObjective(const nn::ModelSpec& student_spec, std::unique_ptr<Teacher> source,
                                          const DistilPoseOptions& options, HeatmapCodec codec, uint64_t seed,
                                          const torch::Device& device)
-    : teacher_(std::move(teacher)), options_(options), geometry_(crop_geometry(codec)), input_(student_spec.input()) {
+    : DistillObjective(std::move(source)), options_(options), geometry_(crop_geometry(codec)), input_(student_spec.input()) {
   if (student_spec.head() != nn::HeadType::regression)
     throw UsageError(fmt::format("--method distilpose distils into a regression student; --model {} has a {} head "
                                  "(add head=regression)",
                                  student_spec.str(), nn::head_name(student_spec.head())));
   if (!options_.tokens()) return;
   const auto student = probe_outputs(student_spec);
-  const std::string teacher_spec = teacher_->info().model_spec;
+  const std::string teacher_spec = teacher().info().model_spec;
   const auto t = probe_outputs(nn::ModelSpec::parse(teacher_spec));
   if (!t.keypoint_tokens.defined())
     throw UsageError(fmt::format("--method distilpose: teacher {} ({}) has no keypoint or visual tokens; use a token "
                                  "teacher (tokenpose) or --distilpose-no-kt --distilpose-no-vt",
-                                 teacher_->info().source, teacher_spec));
+                                 teacher().info().source, teacher_spec));
   if (!options_.no_visual_tokens && student.visual_tokens.size(1) != t.visual_tokens.size(1))
     throw UsageError(fmt::format("--method distilpose: the student has {} visual tokens, teacher {} has {}; give both "
                                  "the same patch grid (patch= and the feature size) or --distilpose-no-vt",
-                                 student.visual_tokens.size(1), teacher_->info().source, t.visual_tokens.size(1)));
+                                 student.visual_tokens.size(1), teacher().info().source, t.visual_tokens.size(1)));
   torch::manual_seed(seed);
   if (!options_.no_keypoint_tokens)
     align_keypoint_ = token_alignment(student.keypoint_tokens, t.keypoint_tokens, "keypoint", device);
@@ -80,15 +80,10 @@ DistilPoseObjective::DistilPoseObjective(const nn::ModelSpec& student_spec, std:
     align_visual_ = token_alignment(student.visual_tokens, t.visual_tokens, "visual", device);
 }
 
-void DistilPoseObjective::check_training_set(const std::vector<Instance>& instances, const Skeleton& skeleton,
-                                             const std::string& file) {
-  teacher_->check_training_set(instances, skeleton, file);
-}
-
 void DistilPoseObjective::configure_loader(LoaderOptions& options) {
   options.targets.heatmaps = false;
   options.targets.regression = true;
-  teacher_->configure_loader(options);
+  DistillObjective::configure_loader(options);
 }
 
 std::vector<NamedModule> DistilPoseObjective::extra_modules() {
@@ -105,21 +100,21 @@ LossTerms DistilPoseObjective::loss(nn::PoseModelImpl& model, const Batch& batch
   result.terms.emplace_back("smooth_l1", result.total.detach());
   if (!options_.tokens() && !options_.maps()) return result;
 
-  const TeacherBatch teacher = teacher_->run(batch, context.device);
+  const TeacherBatch taught = teacher().run(batch, context.device);
   const auto add = [&](const char* name, double weight, const torch::Tensor& term) {
     result.total = result.total + weight * term;
     result.terms.emplace_back(name, term.detach());
   };
-  if (options_.tokens() && !teacher.outputs)
+  if (options_.tokens() && !taught.outputs)
     throw Error("distilpose: token distillation needs a live token teacher (--teacher CKPT), or --distilpose-no-kt --distilpose-no-vt");
   if (!options_.no_keypoint_tokens)
     add("keypoint_token_mse", options_.keypoint_token_weight,
-        loss::token_mse(aligned(align_keypoint_, out.keypoint_tokens), teacher.outputs->keypoint_tokens));
+        loss::token_mse(aligned(align_keypoint_, out.keypoint_tokens), taught.outputs->keypoint_tokens));
   if (!options_.no_visual_tokens)
     add("visual_token_mse", options_.visual_token_weight,
-        loss::token_mse(aligned(align_visual_, out.visual_tokens), teacher.outputs->visual_tokens));
+        loss::token_mse(aligned(align_visual_, out.visual_tokens), taught.outputs->visual_tokens));
   if (options_.maps()) {
-    const auto& maps = teacher.heatmaps;
+    const auto& maps = taught.heatmaps;
     const int64_t h = maps.size(2), w = maps.size(3);
     // Student fractions of the input -> pixels of the teacher's maps over the student crop.
     const loss::MapScale scale =

@@ -14,8 +14,7 @@
 #include <vector>
 
 #include "posekd/codec/heatmap_geometry.h"
-#include "posekd/train/objective.h"
-#include "posekd/train/teacher.h"
+#include "posekd/train/distill_objective.h"
 
 namespace posekd::train {
 
@@ -40,7 +39,7 @@ void bind_distilpose_options(CLI::App& app, DistilPoseOptions& options);
 // the student's heatmap size for L_SH/L_CS.
 TeacherRequirements distilpose_requirements(const DistilPoseOptions& options);
 
-class DistilPoseObjective : public Objective {
+class DistilPoseObjective : public DistillObjective {
  public:
   // `student_spec` must have a regression head; the objective owns the teacher. With token terms on, probes the student's and
   // the teacher's token shapes: the visual-token counts must agree; a linear map (student width
@@ -49,14 +48,11 @@ class DistilPoseObjective : public Objective {
   DistilPoseObjective(const nn::ModelSpec& student_spec, std::unique_ptr<Teacher> teacher, const DistilPoseOptions& options,
                       HeatmapCodec codec, uint64_t seed, const torch::Device& device);
   std::string name() const override { return "distilpose"; }
-  void check_training_set(const std::vector<Instance>& instances, const Skeleton& skeleton,
-                          const std::string& file) override;
   void configure_loader(LoaderOptions& options) override;
   std::vector<NamedModule> extra_modules() override;
   LossTerms loss(nn::PoseModelImpl& model, const Batch& batch, const StepContext& context) override;
 
  private:
-  std::unique_ptr<Teacher> teacher_;
   DistilPoseOptions options_;
   CropGeometry geometry_;
   nn::InputSize input_;

@@ -67,9 +67,9 @@ TeacherRequirements two_stage_requirements(const TwoStageOptions& o) {
   return needs;
 }
 
-TwoStageObjective::TwoStageObjective(const nn::ModelSpec& student_spec, std::unique_ptr<Teacher> teacher, const TwoStageOptions& options,
+TwoStageObjective::TwoStageObjective(const nn::ModelSpec& student_spec, std::unique_ptr<Teacher> source, const TwoStageOptions& options,
                                      const loss::SimccLossOptions& simcc, uint64_t seed, const torch::Device& device)
-    : teacher_(std::move(teacher)), options_(options), simcc_(simcc) {
+    : DistillObjective(std::move(source)), options_(options), simcc_(simcc) {
   validate(options_);
   if (student_spec.head() != nn::HeadType::simcc)
     throw UsageError(fmt::format("--method two-stage distils into a SimCC student; --model {} has a {} head (add head=simcc)",
@@ -78,7 +78,7 @@ TwoStageObjective::TwoStageObjective(const nn::ModelSpec& student_spec, std::uni
   if (options_.no_feature) return;
   const auto student = probe_outputs(student_spec);
   const nn::NamedFeature& s = pick_feature(student, options_.student_feature, "--two-stage-student-feature");
-  const auto teacher_outputs = probe_outputs(nn::ModelSpec::parse(teacher_->info().model_spec));
+  const auto teacher_outputs = probe_outputs(nn::ModelSpec::parse(teacher().info().model_spec));
   const nn::NamedFeature& t = pick_feature(teacher_outputs, options_.teacher_feature, "--two-stage-teacher-feature");
   student_feature_ = s.name;
   teacher_feature_ = t.name;
@@ -102,7 +102,7 @@ void TwoStageObjective::check_training_set(const std::vector<Instance>& instance
                                    options_.bone_weights.size(), edges_.size(), skeleton.name));
     if (edges_.empty()) log::warn("two-stage: skeleton {} has no edges; the bone-length term is 0", skeleton.name);
   }
-  teacher_->check_training_set(instances, skeleton, file);
+  DistillObjective::check_training_set(instances, skeleton, file);
 }
 
 void TwoStageObjective::configure_loader(LoaderOptions& options) {
@@ -112,7 +112,7 @@ void TwoStageObjective::configure_loader(LoaderOptions& options) {
     options.targets.simcc_options.smoothing = SimccSmoothing::standard;
     options.targets.simcc_options.label_smooth_weight = options_.label_smooth_weight;
   }
-  teacher_->configure_loader(options);
+  DistillObjective::configure_loader(options);
 }
 
 std::vector<NamedModule> TwoStageObjective::extra_modules() {
@@ -128,13 +128,13 @@ LossTerms TwoStageObjective::loss(nn::PoseModelImpl& model, const Batch& batch, 
   if (options_.no_feature && options_.no_position) return result;
 
   const double gamma = options_.no_decay ? 1.0 : loss::two_stage_decay(context.epoch, context.epochs);
-  const TeacherBatch teacher = teacher_->run(batch, context.device);
+  const TeacherBatch taught = teacher().run(batch, context.device);
   if (!options_.no_feature) {
-    if (!teacher.outputs)
+    if (!taught.outputs)
       throw Error("two-stage: L_fea needs a live teacher's features (--teacher CKPT), or --two-stage-no-fea");
     torch::Tensor student = out.feature(student_feature_);
     if (!align_.is_empty()) student = align_->forward(student);
-    const auto fea = loss::feature_distill_mse(student, teacher.outputs->feature(teacher_feature_));
+    const auto fea = loss::feature_distill_mse(student, taught.outputs->feature(teacher_feature_));
     result.total = result.total + gamma * options_.feature_weight * fea;
     result.terms.emplace_back("feature_mse", fea.detach());
   }
@@ -142,8 +142,8 @@ LossTerms TwoStageObjective::loss(nn::PoseModelImpl& model, const Batch& batch, 
     const auto positions = loss::simcc_expected_positions(out.simcc_x, out.simcc_y, split_ratio_, simcc_.beta);
     const auto pose =
         options_.no_bones
-            ? loss::pose_structure_l1(positions, teacher.joints.narrow(2, 0, 2), batch.simcc_weights, {})
-            : loss::pose_structure_l1(positions, teacher.joints.narrow(2, 0, 2), batch.simcc_weights, edges_,
+            ? loss::pose_structure_l1(positions, taught.joints.narrow(2, 0, 2), batch.simcc_weights, {})
+            : loss::pose_structure_l1(positions, taught.joints.narrow(2, 0, 2), batch.simcc_weights, edges_,
                                       options_.bone_weights);
     result.total = result.total + gamma * options_.position_weight * pose.total();
     result.terms.emplace_back("position_l1", pose.position.detach());

@@ -13,8 +13,7 @@
 #include <vector>
 
 #include "posekd/loss/gt_losses.h"
-#include "posekd/train/objective.h"
-#include "posekd/train/teacher.h"
+#include "posekd/train/distill_objective.h"
 
 namespace posekd::train {
 
@@ -42,7 +41,7 @@ void validate(const TwoStageOptions& options);
 // What the method asks of its teacher: joints for L_pos, a feature for L_fea (a live teacher).
 TeacherRequirements two_stage_requirements(const TwoStageOptions& options);
 
-class TwoStageObjective : public Objective {
+class TwoStageObjective : public DistillObjective {
  public:
   // `student_spec` must have a SimCC head. Probes the student's and (for L_fea) the teacher's
   // feature shapes to build the 1×1 alignment (only when channel counts differ, as mmpose's
@@ -60,7 +59,6 @@ class TwoStageObjective : public Objective {
   const std::string& teacher_feature() const { return teacher_feature_; }
 
  private:
-  std::unique_ptr<Teacher> teacher_;
   TwoStageOptions options_;
   loss::SimccLossOptions simcc_;
   double split_ratio_;
