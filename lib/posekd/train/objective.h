@@ -62,6 +62,11 @@ class Objective {
     (void)skeleton;
   }
 
+  // The training loader, after it is built and before the first step; nullptr when the run
+  // ends, however it ends (the loader is then destroyed). SDP re-renders past batches through
+  // it (BatchLoader::rebuild), also from a thread of its own that it must join here.
+  virtual void attach_loader(const BatchLoader* loader) { (void)loader; }
+
   // Modules trained and checkpointed with the model (1×1 alignment convolutions).
   // Checkpointed as /extra/<module>/<parameter or buffer name>; their optimizer state as
   // /train/optimizer/<state>/extra.<module>.<parameter>. Names must not contain '/' or '.' and

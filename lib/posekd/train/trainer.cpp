@@ -79,6 +79,16 @@ LoaderOptions training_loader_options(const TrainOptions& o, const nn::ModelInfo
   return lo;
 }
 
+// Hands the objective the loader for the run and takes it back when the run ends, also by an
+// exception, before the loader is destroyed.
+struct LoaderAttachment {
+  Objective& objective;
+  LoaderAttachment(Objective& o, const BatchLoader& loader) : objective(o) { o.attach_loader(&loader); }
+  ~LoaderAttachment() { objective.attach_loader(nullptr); }
+  LoaderAttachment(const LoaderAttachment&) = delete;
+  LoaderAttachment& operator=(const LoaderAttachment&) = delete;
+};
+
 // Per-epoch running means of the loss terms, in the objective's order.
 struct LossMeans {
   std::vector<std::pair<std::string, double>> sums;
@@ -161,6 +171,7 @@ TrainResult run_train(const TrainOptions& o, Objective& objective) {
   LoaderOptions loader_options = training_loader_options(o, model->info(), codec);
   objective.configure_loader(loader_options);
   BatchLoader loader(train_set.instances, train_set.skeleton, loader_options);
+  const LoaderAttachment attachment(objective, loader);
   const int64_t batches = loader.batches_per_epoch();
 
   RunPosition position;
@@ -193,6 +204,9 @@ TrainResult run_train(const TrainOptions& o, Objective& objective) {
   int64_t steps_this_run = 0;
   bool saved_any = resuming;
   double lr = position.step > 0 ? schedule.lr(int((position.step - 1) / batches), position.step - 1) : -1;
+  // The optimizer is built at the base lr and the checkpoint stores no lr: a run resumed past
+  // a milestone must start at the schedule's lr, not only change it at the next change.
+  if (lr >= 0) set_learning_rate(*optimizer, lr);
   model->train();
   for (int64_t epoch = position.epoch; epoch < o.epochs; ++epoch) {
     const double wall0 = wall_seconds(), cpu0 = cpu_seconds();
