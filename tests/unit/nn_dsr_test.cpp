@@ -120,7 +120,8 @@ TEST_CASE("propagation equals a direct loop over Eq. 6") {
   anchors[0][0] = 1;
   anchors[0][2] = 1;
   anchors[1][3] = 1;
-  const auto out = propagate_relations(node, edge, relation, bias, anchors);
+  const auto out =
+      propagate_relations(node, keep_downsampled_cells(edge), keep_downsampled_cells(relation), bias, anchors);
   REQUIRE(out.sizes().vec() == std::vector<int64_t>{n, k, h, w});
   for (int64_t s = 0; s < n; ++s)
     for (int64_t j = 0; j < k; ++j)
@@ -131,8 +132,12 @@ TEST_CASE("propagation equals a direct loop over Eq. 6") {
   // No anchor other than itself: the joint keeps ReLU of its own transformed feature.
   CHECK(torch::allclose(out[2], torch::relu(node[2])));
   CHECK(torch::allclose(out[1][3], torch::relu(node[1][3])));
-  CHECK(test::error_of([&] { propagate_relations(node, edge, relation, bias, anchors.narrow(1, 0, 3)); }) ==
-        "DSR anchors: expected [3,4], found [3,3]");
+  CHECK(test::error_of([&] {
+          propagate_relations(node, keep_downsampled_cells(edge), keep_downsampled_cells(relation), bias,
+                              anchors.narrow(1, 0, 3));
+        }) == "DSR anchors: expected [3,4], found [3,3]");
+  CHECK(test::error_of([&] { propagate_relations(node, edge, relation, bias, anchors); }) ==
+        "DSR edge features: expected [3,4,4,3,2], found [3,4,4,6,4]");
 }
 
 TEST_CASE("DSR module: S supervised stages, edge weights from D, gradients reach every stage") {
@@ -178,7 +183,7 @@ TEST_CASE("DSR stage: BN -> FC of the joint maps and of the difference maps h_vj
   torch::NoGradGuard no_grad;
   auto params = dsr->named_parameters();
   params["stages.0.bias"].copy_(torch::randn({k, k}));
-  CHECK(params["stages.0.edge.fc1.weight"].sizes().vec() == std::vector<int64_t>{24, 6});
+  CHECK(params["stages.0.edge.fc1.weight"].sizes().vec() == std::vector<int64_t>{6, 6});
   CHECK_FALSE(params.contains("stages.0.edge.fc2.weight"));
 
   auto maps = torch::rand({1, k, h, w}) * 0.5;
@@ -195,9 +200,11 @@ TEST_CASE("DSR stage: BN -> FC of the joint maps and of the difference maps h_vj
     const auto own = fc("node", maps[0][j]).view({h, w});
     auto expected = own;
     if (j != 1) {
-      const auto edge = fc("edge", maps[0][j] - maps[0][1]).view({2 * h, 2 * w});
-      const auto message = (relation[1][j] * edge).index({torch::indexing::Slice(0, torch::indexing::None, 2),
-                                                          torch::indexing::Slice(0, torch::indexing::None, 2)});
+      // The edge FC makes the cells of h'_e1j that ds keeps: (2y, 2x) of the [2h,2w] grid.
+      const auto edge = fc("edge", maps[0][j] - maps[0][1]).view({h, w});
+      const auto p = relation[1][j].index({torch::indexing::Slice(0, torch::indexing::None, 2),
+                                           torch::indexing::Slice(0, torch::indexing::None, 2)});
+      const auto message = p * edge;
       expected = own + message + params["stages.0.bias"][1][j];
     }
     CHECK_MESSAGE(torch::allclose(out[0][j], torch::relu(expected), 1e-5, 1e-6), "joint ", j);

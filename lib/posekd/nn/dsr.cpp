@@ -32,19 +32,19 @@ torch::Tensor normalize_relation_counts(const torch::Tensor& counts) {
   return counts / peak;
 }
 
+torch::Tensor keep_downsampled_cells(const torch::Tensor& grid) {
+  const auto even = torch::indexing::Slice(0, torch::indexing::None, 2);
+  return grid.index({"...", even, even});
+}
+
 torch::Tensor propagate_relations(const torch::Tensor& node, const torch::Tensor& edge, const torch::Tensor& relation,
                                   const torch::Tensor& bias, const torch::Tensor& anchors) {
   const int64_t n = node.size(0), k = node.size(1), h = node.size(2), w = node.size(3);
-  expect_shape(edge, {n, k, k, 2 * h, 2 * w}, "edge features");
-  expect_shape(relation, {k, k, 2 * h, 2 * w}, "edge weights");
+  expect_shape(edge, {n, k, k, h, w}, "edge features");
+  expect_shape(relation, {k, k, h, w}, "edge weights");
   expect_shape(bias, {k, k}, "edge bias");
   expect_shape(anchors, {n, k}, "anchors");
-  using torch::indexing::Slice;
-  // Nearest downsampling by 2 reads source pixel 2·y, 2·x (PyTorch's 'nearest'), so it commutes
-  // with the product: only the even cells of P ⊙ h'_e are formed.
-  const auto even = Slice(0, torch::indexing::None, 2);
-  const auto messages = relation.index({Slice(), Slice(), even, even}) * edge.index({"...", even, even}) +
-                        bias.view({1, k, k, 1, 1});
+  const auto messages = relation * edge + bias.view({1, k, k, 1, 1});
   const auto senders = anchors.unsqueeze(2) * (1 - torch::eye(k, anchors.options())).unsqueeze(0);  // [N,i,j]
   const auto summed = (senders.view({n, k, k, 1, 1}) * messages).sum(1);
   const auto count = senders.sum(1).clamp_min(1).view({n, k, 1, 1});
@@ -69,17 +69,19 @@ torch::Tensor MapFcImpl::forward(const torch::Tensor& maps) {
 }
 
 DsrStageImpl::DsrStageImpl(int joints, InputSize heatmap, int fc_width) : joints_(joints) {
-  const InputSize grid{2 * heatmap.height, 2 * heatmap.width};
   node = register_module("node", MapFc(joints, heatmap, heatmap, fc_width));
-  edge = register_module("edge", MapFc(joints * joints, heatmap, grid, fc_width));
+  // h'_eij lives on P's [2h,2w] grid, but ds keeps only its even cells: the FC makes just those
+  // (the other 3/4 of a [2h,2w] output would be weights without effect or gradient).
+  edge = register_module("edge", MapFc(joints * joints, heatmap, heatmap, fc_width));
   bias = register_parameter("bias", torch::zeros({joints, joints}));
 }
 
 torch::Tensor DsrStageImpl::forward(const torch::Tensor& maps, const torch::Tensor& relation, double anchor_threshold) {
   const int64_t n = maps.size(0), k = joints_, h = maps.size(2), w = maps.size(3);
   const auto differences = maps.unsqueeze(1) - maps.unsqueeze(2);  // [N,i,j,h,w] = h_vj − h_vi
-  const auto edge_features = edge(differences.reshape({n, k * k, h, w})).view({n, k, k, 2 * h, 2 * w});
-  return propagate_relations(node(maps), edge_features, relation, bias, anchor_mask(maps, anchor_threshold));
+  const auto edge_features = edge(differences.reshape({n, k * k, h, w})).view({n, k, k, h, w});
+  return propagate_relations(node(maps), edge_features, keep_downsampled_cells(relation), bias,
+                             anchor_mask(maps, anchor_threshold));
 }
 
 DynamicSpatialRelationImpl::DynamicSpatialRelationImpl(int joints, InputSize heatmap, DsrOptions options)

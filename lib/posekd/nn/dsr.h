@@ -18,8 +18,8 @@ struct DsrOptions {
   int stages = 4;                  // S, DSR×4
   double anchor_threshold = 0.75;  // τ: a joint whose map peaks above it is an anchor
   // Width of the FC on vectorised maps, factorised as Linear(in, width) → Linear(width, out);
-  // 0: one full Linear(in, out) (h·w × 4·h·w weights on the edges).
-  int fc_width = 256;
+  // 0: one full Linear(in, out) (h·w × h·w weights).
+  int fc_width = 64;
 };
 
 // [N,K] 1 where the joint's map peaks above `threshold`, else 0 (no gradient).
@@ -30,11 +30,16 @@ torch::Tensor normalize_relation_counts(const torch::Tensor& counts);
 
 // Eq. 6 given the transformed features: for every target joint j,
 //   ReLU( (1/N_A) Σ_{i∈A, i≠j} (ds(P_ij ⊙ h'_eij) + b_ij) + h'_vj )
-// with ds the nearest downsampling [2h,2w] → [h,w] (the even rows and columns). The relation
-// term is 0 where no other joint is an anchor. node [N,K,h,w] = h'_v; edge [N,K,K,2h,2w] with
-// edge[:,i,j] = h'_eij; relation [K,K,2h,2w] = P; bias [K,K]; anchors [N,K] from anchor_mask.
+// with ds the nearest downsampling [2h,2w] → [h,w], which reads cell (2y, 2x) (PyTorch's
+// 'nearest'). ds commutes with the product, so only the cells it keeps are passed:
+// edge [N,K,K,h,w] = ds(h'_e) with edge[:,i,j] for i → j, relation [K,K,h,w] = ds(P) (see
+// keep_downsampled_cells). node [N,K,h,w] = h'_v; bias [K,K]; anchors [N,K] from anchor_mask.
+// The relation term is 0 where no other joint is an anchor.
 torch::Tensor propagate_relations(const torch::Tensor& node, const torch::Tensor& edge, const torch::Tensor& relation,
                                   const torch::Tensor& bias, const torch::Tensor& anchors);
+
+// ds: [...,2h,2w] → [...,h,w], the even rows and columns.
+torch::Tensor keep_downsampled_cells(const torch::Tensor& grid);
 
 // BN → vectorise → FC → reshape, one per channel group: [N,C,h,w] → [N,C,out_h,out_w].
 class MapFcImpl : public torch::nn::Module {
