@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "posekd/core/error.h"
+#include "posekd/core/skeleton.h"
 #include "posekd/data/loader.h"
 #include "posekd/io/checkpoint.h"
 #include "posekd/nn/model.h"
@@ -40,11 +41,28 @@ class Objective {
   virtual ~Objective() = default;
   virtual std::string name() const = 0;
 
+  // Called once after the training set is read, before the model is built: refuse data the
+  // method cannot use (a teacher file of another dataset or skeleton) before any step.
+  virtual void check_training_set(const std::vector<Instance>& instances, const Skeleton& skeleton,
+                                  const std::string& file) {
+    (void)instances;
+    (void)skeleton;
+    (void)file;
+  }
+
   // Called once with the training loader's options before it is built: turn targets on
   // (SimCC, regression), add extra per-sample targets (warped teacher maps).
   virtual void configure_loader(LoaderOptions& options) { (void)options; }
 
-  // Modules trained and checkpointed with the model (1×1 alignment convolutions, a refiner).
+  // Called once after the model is built and --init loaded, before --resume is read and the
+  // optimizer built: a method that grows the model does it here (pose-refine-gcn attaches its
+  // refiner, whose parameters are then the model's own and go to its checkpoint).
+  virtual void extend_model(nn::PoseModelImpl& model, const Skeleton& skeleton) {
+    (void)model;
+    (void)skeleton;
+  }
+
+  // Modules trained and checkpointed with the model (1×1 alignment convolutions).
   // Checkpointed as /extra/<module>/<parameter or buffer name>; their optimizer state as
   // /train/optimizer/<state>/extra.<module>.<parameter>. Names must not contain '/' or '.' and
   // "state" is reserved. Called after the model is on the device; must return the same
