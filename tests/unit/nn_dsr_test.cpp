@@ -3,7 +3,10 @@
 #include <cmath>
 
 #include "posekd/core/error.h"
+#include "posekd/core/skeleton.h"
 #include "posekd/nn/dsr.h"
+#include "posekd/nn/dsr_refiner.h"
+#include "posekd/nn/model.h"
 #include "posekd/train/dsr_statistics.h"
 #include "test_support.h"
 
@@ -209,4 +212,30 @@ TEST_CASE("DSR stage: BN -> FC of the joint maps and of the difference maps h_vj
     }
     CHECK_MESSAGE(torch::allclose(out[0][j], torch::relu(expected), 1e-5, 1e-6), "joint ", j);
   }
+}
+
+TEST_CASE("DSR as a refiner: the model's heatmaps become the S stages' maps; heatmap heads only") {
+  torch::manual_seed(4);
+  auto model = make_model("resnet:depth=18,width=2,deconvs=3,deconv_channels=4,input=32x32", 1);
+  const auto skeleton = Skeleton::load("coco17");
+  attach_refiner(*model, ModelSpec::parse_refiner("dsr:stages=3,width=8"), skeleton, HeatmapCodec::unbiased);
+  CHECK(model->refiner_spec() == "dsr:stages=3,tau=0.75,width=8");
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const auto images = torch::rand({2, 3, 32, 32});
+  const auto out = model->forward(images);
+  REQUIRE(out.heatmaps.size() == 3);
+  CHECK(out.final_heatmaps().sizes().vec() == std::vector<int64_t>{2, 17, 8, 8});
+  // The same base without a refiner (same seed, same weights) feeds the stages.
+  auto base = make_model("resnet:depth=18,width=2,deconvs=3,deconv_channels=4,input=32x32", 1);
+  base->eval();
+  auto& dsr = model->refiner()->as<DsrRefinerImpl>()->relation();
+  CHECK(torch::allclose(out.final_heatmaps(), dsr.forward(base->forward(images).heatmaps.back()).back()));
+  CHECK(model->named_buffers().contains("refiner.dsr.relation_counts"));
+
+  auto simcc = make_model("resnet:depth=18,width=2,head=simcc,input=32x32", 1);
+  CHECK(test::error_of([&] {
+          attach_refiner(*simcc, ModelSpec::parse_refiner("dsr"), skeleton, HeatmapCodec::unbiased);
+        }).find("has a simcc head; DSR refines heatmaps") != std::string::npos);
+  CHECK(test::error_of([&] { ModelSpec::parse_refiner("dsr:tau=2"); }).find("tau=2: expected") != std::string::npos);
 }
