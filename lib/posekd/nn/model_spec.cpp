@@ -82,6 +82,8 @@ std::vector<KeyRule> rules_for(const std::string& model, const std::string& head
 // its three image features, coarse to fine.
 std::vector<KeyRule> refiner_rules_for(const std::string& refiner, const std::string& text) {
   if (refiner == "igp") return {integer("hidden", 128, 4, 4096), names("features", 3)};
+  // DDSR's DSR×4, anchor threshold τ and the width of its FCs on vectorised maps (nn/dsr.h).
+  if (refiner == "dsr") return {integer("stages", 4, 1, 16), real("tau", "0.75", 0, 1), integer("width", 64, 0, 65536)};
   std::string accepted;
   for (const auto& n : ModelSpec::refiner_names()) accepted += (accepted.empty() ? "" : ", ") + n;
   throw UsageError(fmt::format("refiner spec \"{}\": unknown refiner \"{}\" (accepted: {})", text, refiner, accepted));
@@ -186,7 +188,7 @@ const char* head_name(HeadType head) {
 
 std::vector<std::string> ModelSpec::model_names() { return {"hourglass", "resnet", "hrnet", "tokenpose"}; }
 
-std::vector<std::string> ModelSpec::refiner_names() { return {"igp"}; }
+std::vector<std::string> ModelSpec::refiner_names() { return {"igp", "dsr"}; }
 
 ModelSpec ModelSpec::parse(const std::string& text) {
   return parse_with(text, "model", [&](const std::string& name, const std::map<std::string, std::string>& given) {

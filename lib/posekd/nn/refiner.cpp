@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "posekd/core/error.h"
+#include "posekd/nn/dsr_refiner.h"
 #include "posekd/nn/igp_gcn.h"
 
 namespace posekd::nn {
@@ -15,6 +16,7 @@ Refiner make_refiner(const ModelSpec& spec, const RefinerBase& base) {
                                  base.skeleton.num_joints()));
   const std::string& name = spec.name();
   if (name == "igp") return IgpGcn(spec, base).ptr();
+  if (name == "dsr") return DsrRefiner(spec, base).ptr();
   throw UsageError(fmt::format("refiner spec \"{}\": unknown refiner \"{}\"", spec.str(), name));
 }
 

@@ -6,6 +6,7 @@
 #include "posekd/io/checkpoint.h"
 #include "posekd/nn/complexity.h"
 #include "posekd/nn/refiner.h"
+#include "posekd/train/dsr_objective.h"
 #include "posekd/train/igp_objective.h"
 #include "posekd/train/pose_train.h"
 #include "posekd/train/runtime.h"
@@ -21,6 +22,11 @@ std::unique_ptr<RefineObjective> make_igp(const RefineGcnOptions& o, RefineSetup
   std::unique_ptr<Teacher> teacher;
   if (o.targets == "teacher") teacher = make_teacher(o.teacher, IgpObjective::teacher_requirements(), device);
   return std::make_unique<IgpObjective>(std::move(setup), o.stage_weights, std::move(teacher));
+}
+
+std::unique_ptr<RefineObjective> make_dsr(const RefineGcnOptions& /*options*/, RefineSetup setup,
+                                          const torch::Device& /*device*/) {
+  return std::make_unique<DsrObjective>(std::move(setup));
 }
 
 const RefineMethod* find_method(const std::string& name) {
@@ -71,7 +77,9 @@ void print_refine_dry_run(const RefineGcnOptions& options, const TrainOptions& o
 
 const std::vector<RefineMethod>& refine_methods() {
   static const std::vector<RefineMethod> methods = {
-      {"igp", "IGP-GCN stage 2 of the two-stage distillation (teacher or ground-truth poses)", make_igp},
+      {"igp", "IGP-GCN stage 2 of the two-stage distillation (teacher or ground-truth poses)", make_igp, true},
+      {"dsr", "DDSR's dynamic spatial relation stages DSR×S on a heatmap model (ground-truth heatmaps)", make_dsr,
+       false},
   };
   return methods;
 }
@@ -106,7 +114,12 @@ void bind_refine_gcn_options(CLI::App& app, RefineGcnOptions& o) {
 TrainResult run_refine_gcn(const RefineGcnOptions& options, std::ostream& out) {
   if (options.base.empty()) throw UsageError("--base: required (the stage-1 checkpoint)");
   const RefineMethod& method = *find_method(options.method);
-  check_targets(options);
+  if (method.teacher_targets) {
+    check_targets(options);
+  } else if (!options.teacher.heatmaps.empty() || !options.teacher.checkpoint.empty()) {
+    throw UsageError(fmt::format("--method {}: trains on ground-truth heatmaps; drop --teacher-heatmaps/--teacher",
+                                 method.name));
+  }
   const io::Checkpoint base = read_base(options.base);
   TrainOptions o = options.train;
   o.model = base.model_spec;

@@ -35,6 +35,7 @@ struct RefineMethod {
   const char* summary;
   std::unique_ptr<RefineObjective> (*make)(const RefineGcnOptions& options, RefineSetup setup,
                                            const torch::Device& device);
+  bool teacher_targets;  // --targets, --teacher-heatmaps, --teacher apply (igp); else refused
 };
 const std::vector<RefineMethod>& refine_methods();
 
