@@ -21,6 +21,7 @@ TrainResult run_pose_train(const PoseTrainOptions& options, std::ostream& out) {
   }
   GtObjective objective(nn::ModelSpec::parse(o.model).head(), o.simcc_loss);
   const auto result = run_train(o, objective);
+  if (result.rank != 0) return result;  // rank 0 reports for the job
   if (!result.metric.empty())
     out << fmt::format("{}\t{} {:.4f}\n", run_files(o.output).best, result.metric, result.best_metric);
   else
