@@ -6,9 +6,11 @@
 #include <cstdlib>
 
 #include "posekd/core/error.h"
+#include "posekd/core/log.h"
 #include "posekd/train/distributed.h"
 
 #if POSEKD_HAVE_C10D
+#include <glog/logging.h>
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
@@ -124,6 +126,9 @@ std::string distributed_build_description() {
 
 std::unique_ptr<ProcessGroup> connect_process_group(const WorldInfo& world, const DistributedOptions& o,
                                                     const c10::Device& device) {
+  // c10d logs its connection retries and socket errors through glog on stderr; the one-line
+  // error posekd throws carries the reason, so they show only with -v.
+  if (log::level() < log::Level::debug) FLAGS_minloglevel = google::GLOG_FATAL;
   const auto timeout = std::chrono::milliseconds(int64_t(o.timeout_seconds * 1000));
   std::string backend = o.backend;
   if (backend == "auto") backend = device.is_cuda() ? "nccl" : "gloo";
