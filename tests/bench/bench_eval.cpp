@@ -100,7 +100,7 @@ int main() {
   // End to end, as pose-eval runs it (best of 3).
   posekd::EvalOptions o;
   o.ground_truth = gt_path;
-  o.predictions = dt_path;
+  o.predictions = {dt_path};
   double total = 1e9;
   for (int r = 0; r < 3; ++r) {
     t0 = Clock::now();

@@ -8,7 +8,8 @@ export DEMO=tiny DEMO_OUT="$WORK/demo"
 expect_status 0 bash "$demo"
 expect_stdout '^\| teacher \| gt \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|'
 expect_stdout '^\| student-gt \| gt \| [0-9]+ \|.* \+0\.0000 \|$'
-for f in teacher.ckpt.h5 teacher.hm.h5 student-gt.ckpt.h5 teacher.preds.json report.md; do
+expect_stdout '^\| student-gt \| gt \| [0-9]+ \| [0-9.]+ \| [0-9]+\.[0-9]+ \| '
+for f in teacher.ckpt.h5 teacher.hm.h5 student-gt.ckpt.h5 teacher.preds.json report.md ap.png curves.png grid.png; do
   checks=$((checks + 1))
   [ -s "$DEMO_OUT/$f" ] || fail "demo did not write $f"
 done

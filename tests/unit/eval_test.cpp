@@ -183,7 +183,7 @@ TEST_CASE("coco and crowdpose: the references' numbers on generated cases, to th
       CAPTURE(case_name);
       EvalOptions o;
       o.ground_truth = fixture(case_name + ".gt.json");
-      o.predictions = fixture(case_name + ".results.json");
+      o.predictions = {fixture(case_name + ".results.json")};
       o.metrics = {kind};
       const auto reports = evaluate(o);
       const auto want = numbers(values);
@@ -214,7 +214,7 @@ TEST_CASE("real samples: COCO, OCHuman, CrowdPose and MPII against the reference
     CAPTURE(name);
     EvalOptions o;
     o.ground_truth = real + gt;
-    o.predictions = fixture(name + ".results.json");
+    o.predictions = {fixture(name + ".results.json")};
     const auto reports = evaluate(o);
     const auto want = numbers(expected[name]);
     REQUIRE(reports[0].summary.size() == want.size());
@@ -222,7 +222,7 @@ TEST_CASE("real samples: COCO, OCHuman, CrowdPose and MPII against the reference
   }
   EvalOptions o;
   o.ground_truth = real + "/mpii/test_mpii_with_headbox.json";
-  o.predictions = real + "/mpii/pred_bearpaw-hg_s8_b1_first5.json";
+  o.predictions = {real + "/mpii/pred_bearpaw-hg_s8_b1_first5.json"};
   const simdjson::dom::element hrnet = expected["realdata_mpii_hrnet"];
   const auto plain = evaluate(o)[0];
   for (const char* k : {"Head", "Shoulder", "Elbow", "Wrist", "Hip", "Knee", "Ankle", "Mean"})
@@ -297,7 +297,7 @@ TEST_CASE("pose-eval inputs: bad predictions are errors that name the file and t
     return s;
   }() + "]";
   auto message = [&](const std::string& text) -> std::string {
-    o.predictions = write("p.json", text);
+    o.predictions = {write("p.json", text)};
     try {
       evaluate(o);
     } catch (const Error& e) {
@@ -350,11 +350,11 @@ TEST_CASE("pose-eval inputs: /coords of a heatmaps file, joined on sample ids") 
   };
   EvalOptions o;
   o.ground_truth = fixture("coco_000.gt.json");
-  o.predictions = dump("exact.hm.h5", gt.instances.back().keypoints[0].x, 0);
+  o.predictions = {dump("exact.hm.h5", gt.instances.back().keypoints[0].x, 0)};
   o.metrics = {"pck"};
   const auto r = evaluate(o)[0];
   CHECK(r.value("Mean") == 100);  // the ground truth itself, every visible joint correct
-  o.predictions = dump("nan.hm.h5", std::nanf(""), 0);
+  o.predictions = {dump("nan.hm.h5", std::nanf(""), 0)};
   try {
     evaluate(o);
     FAIL("NaN coordinates accepted");
@@ -362,7 +362,7 @@ TEST_CASE("pose-eval inputs: /coords of a heatmaps file, joined on sample ids") 
     CHECK(std::string(e.what()).find("nan.hm.h5:/coords:[0]") != std::string::npos);
     CHECK(std::string(e.what()).find("expected a finite number, found nan") != std::string::npos);
   }
-  o.predictions = dump("ids.hm.h5", 1.f, 100000);
+  o.predictions = {dump("ids.hm.h5", 1.f, 100000)};
   try {
     evaluate(o);
     FAIL("unknown sample ids accepted");
@@ -392,7 +392,7 @@ TEST_CASE("lsp-pck: the torso (left shoulder to right hip) is the unit; <= at th
   std::ofstream(dir.file("pred.json")) << R"([{"image_id":1,"category_id":1,"score":0.9,"keypoints":[)" << pred << "]}]";
   EvalOptions o;
   o.ground_truth = dir.file("gt.json");
-  o.predictions = dir.file("pred.json");
+  o.predictions = {dir.file("pred.json")};
   o.dataset_format = "coco";
   o.skeleton = "lsp14";
   const auto r = evaluate(o)[0];  // lsp14 defaults to lsp-pck

@@ -187,7 +187,7 @@ TEST_CASE("predict: results written as COCO JSON evaluate as the in-process resu
   const auto direct = coco_keypoint_stats(evaluate_keypoints(eval_ground_truths(ds), in_process.detections, images, params));
   EvalOptions e;
   e.ground_truth = ds.path;
-  e.predictions = json;
+  e.predictions = {json};
   const auto reports = evaluate(e);
   REQUIRE(reports.size() == 1);
   for (size_t i = 0; i < direct.size(); ++i) CHECK(reports[0].summary[i].second == direct[i]);

@@ -31,6 +31,7 @@ struct ExtraTargetRequest {
   const Instance* instance = nullptr;
   const AugParams* params = nullptr;
   CropFrame frame;  // the student crop: affine, input and heatmap sizes, geometry
+  const cv::Mat* image = nullptr;  // the decoded image (8-bit BGR), for a second crop of it
 };
 
 // One named float array per sample; every sample of a batch must give the same names and
@@ -42,6 +43,10 @@ struct ExtraTarget {
 };
 // Called on worker threads, concurrently: it must be thread-safe.
 using ExtraTargetFn = std::function<std::vector<ExtraTarget>(const ExtraTargetRequest&)>;
+// Called by start_epoch before any sample of the epoch is built: the epoch, its sample order
+// (instance-list positions) and the position in that order where building starts (a resumed
+// epoch). Lets an extra-target source read ahead in the order the samples will be asked for.
+using EpochOrderFn = std::function<void(int64_t epoch, const std::vector<size_t>& order, size_t first)>;
 
 struct LoaderOptions {
   int batch_size = 32;
@@ -63,6 +68,7 @@ struct LoaderOptions {
   std::array<float, 3> mean{0.485f, 0.456f, 0.406f};
   std::array<float, 3> std{0.229f, 0.224f, 0.225f};
   ExtraTargetFn extra_targets;
+  EpochOrderFn on_epoch_order;
 };
 
 struct Batch {
@@ -82,6 +88,9 @@ struct Batch {
 
   int64_t size() const { return int64_t(params.size()); }
 };
+
+// The loader's image normalisation: 8-bit BGR -> RGB planes (x/255 - mean)/std, [3,h,w].
+void normalize_image(const cv::Mat& bgr, const LoaderOptions& options, float* chw);
 
 class BatchLoader {
  public:

@@ -49,7 +49,13 @@ namespace {
 // Shuffle and augmentation draws never collide: the shuffle uses sample index 2^64-1.
 constexpr uint64_t kShuffleStream = ~uint64_t(0);
 
-void write_image(const cv::Mat& bgr, const LoaderOptions& o, float* chw) {
+void copy_into(at::Tensor& t, int64_t row, const std::vector<float>& values) {
+  std::memcpy(t.data_ptr<float>() + row * int64_t(values.size()), values.data(), values.size() * sizeof(float));
+}
+
+}  // namespace
+
+void normalize_image(const cv::Mat& bgr, const LoaderOptions& o, float* chw) {
   const int h = bgr.rows, w = bgr.cols;
   const size_t plane = size_t(h) * w;
   float scale[3], shift[3];
@@ -68,12 +74,6 @@ void write_image(const cv::Mat& bgr, const LoaderOptions& o, float* chw) {
     }
   }
 }
-
-void copy_into(at::Tensor& t, int64_t row, const std::vector<float>& values) {
-  std::memcpy(t.data_ptr<float>() + row * int64_t(values.size()), values.data(), values.size() * sizeof(float));
-}
-
-}  // namespace
 
 AugParams BatchLoader::State::params_for(size_t index, int64_t for_epoch) const {
   const Instance& inst = instances[index];
@@ -138,7 +138,7 @@ Batch BatchLoader::State::assemble(int64_t for_epoch, int64_t b, const std::vect
       throw Error(located(inst.image_path, "", "cannot decode the image of sample_id " + std::to_string(inst.sample_id)));
     const RenderedCrop crop =
         render_augmented(image, inst, params, t.input_w, t.input_h, t.geometry(), flip_index);
-    write_image(crop.image, o, batch.images.data_ptr<float>() + i * image_floats);
+    normalize_image(crop.image, o, batch.images.data_ptr<float>() + i * image_floats);
     copy_into(batch.keypoints, int64_t(i), crop.keypoints);
     const SampleTargets st = build_targets(crop.keypoints, t);
     if (t.heatmaps) {
@@ -165,6 +165,7 @@ Batch BatchLoader::State::assemble(int64_t for_epoch, int64_t b, const std::vect
       req.instance = &inst;
       req.params = &batch.params.back();
       req.frame = CropFrame{crop.affine, t.input_w, t.input_h, t.heatmap_w, t.heatmap_h, t.geometry()};
+      req.image = &image;
       extras.push_back(o.extra_targets(req));
     }
   }
@@ -303,6 +304,8 @@ void BatchLoader::start_epoch(int64_t epoch, int64_t first_batch, int64_t skip_s
   s.num_batches = batches_of_shard(int64_t(s.order.size()), s.options);
   s.next_to_build = s.next_to_take = std::clamp<int64_t>(first_batch, 0, s.num_batches);
   s.started = true;
+  if (s.options.on_epoch_order)
+    s.options.on_epoch_order(epoch, s.order, size_t(s.next_to_build) * size_t(s.options.batch_size));
   for (int w = 0; w < s.options.workers; ++w) s.threads.emplace_back([&s] { s.worker(); });
 }
 

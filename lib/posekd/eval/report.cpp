@@ -29,9 +29,9 @@ std::string json_string(const std::string& s) {
   return out + "\"";
 }
 
-std::string table_number(double v) { return std::isfinite(v) ? fmt::format("{:.4f}", v) : "nan"; }
-
 }  // namespace
+
+std::string table_number(double v) { return std::isfinite(v) ? fmt::format("{:.4f}", v) : "nan"; }
 
 void write_table(const std::vector<MetricReport>& reports, bool per_joint, std::ostream& out) {
   bool first = true;
@@ -62,7 +62,9 @@ void write_table(const std::vector<MetricReport>& reports, bool per_joint, std::
 }
 
 void write_json(const std::vector<MetricReport>& reports, const EvalInputs& in, bool per_joint, std::ostream& out) {
-  out << "{\n  \"ground_truth\": " << json_string(in.ground_truth) << ",\n  \"predictions\": "
+  out << "{\n";
+  if (!in.label.empty()) out << "  \"label\": " << json_string(in.label) << ",\n";
+  out << "  \"ground_truth\": " << json_string(in.ground_truth) << ",\n  \"predictions\": "
       << json_string(in.predictions) << ",\n  \"images\": " << in.images << ",\n  \"ground_truth_instances\": "
       << in.ground_truths << ",\n  \"prediction_instances\": " << in.predictions_count << ",\n  \"metrics\": {";
   for (std::size_t i = 0; i < reports.size(); ++i) {

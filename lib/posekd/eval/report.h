@@ -30,8 +30,12 @@ struct MetricReport {
 
 struct EvalInputs {  // what the reports were computed from, for the JSON header
   std::string ground_truth, predictions;
+  std::string label;  // pose-eval --label; written to JSON when not empty
   long long images = 0, ground_truths = 0, predictions_count = 0;
 };
+
+// A value as the table prints it: 4 decimals, "nan" when undefined.
+std::string table_number(double v);
 
 void write_table(const std::vector<MetricReport>& reports, bool per_joint, std::ostream& out);
 void write_json(const std::vector<MetricReport>& reports, const EvalInputs& inputs, bool per_joint, std::ostream& out);

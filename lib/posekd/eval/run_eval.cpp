@@ -10,12 +10,14 @@
 #include "posekd/core/error.h"
 #include "posekd/core/log.h"
 #include "posekd/data/dataset.h"
+#include "posekd/eval/compare.h"
 #include "posekd/eval/crowdpose_eval.h"
 #include "posekd/eval/keypoint_eval.h"
 #include "posekd/eval/oks.h"
 #include "posekd/eval/pck_reports.h"
 #include "posekd/eval/plot.h"
 #include "posekd/eval/predictions.h"
+#include "posekd/eval/prediction_grid.h"
 
 namespace posekd {
 namespace {
@@ -196,37 +198,52 @@ std::vector<std::string> default_metrics(const Dataset& gt) {
 
 }  // namespace
 
-std::vector<MetricReport> evaluate(const EvalOptions& o, EvalInputs* inputs) {
+void check_eval_options(const EvalOptions& o) {
   for (const auto& m : o.metrics)
     if (!m.empty() && std::find(std::begin(kMetrics), std::end(kMetrics), m) == std::end(kMetrics))
       throw UsageError(fmt::format("--metric: expected coco, crowdpose, pckh, lsp-pck or pck, found '{}'", m));
-  const PckhVariant variant = parse_pckh_variant(o.pckh_variant);
+  (void)parse_pckh_variant(o.pckh_variant);
   if (!(o.pck_alpha > 0 && o.pck_alpha <= 1)) throw UsageError(fmt::format("--pck-alpha: expected (0, 1], found {}", o.pck_alpha));
+  if (o.predictions.empty()) throw UsageError("no predictions file given");
+  if (!o.labels.empty() && o.labels.size() != o.predictions.size())
+    throw UsageError(fmt::format("--label: expected one per predictions file ({}), found {}", o.predictions.size(), o.labels.size()));
+  if (o.grid_images < 1) throw UsageError(fmt::format("--grid-images: expected at least 1, found {}", o.grid_images));
+}
 
+Dataset read_ground_truth(const EvalOptions& o) {
   ReadOptions ro;
   ro.format = parse_dataset_format(o.dataset_format);
   ro.skeleton = o.skeleton;
   ro.purpose = Purpose::evaluation;
-  const Dataset gt = read_dataset(o.ground_truth, ro);
+  Dataset gt = read_dataset(o.ground_truth, ro);
   // Instances carry no category: evaluating two categories as one would be wrong silently.
   if (gt.categories.size() > 1)
     fail(o.ground_truth, "categories", fmt::format("expected one keypoint category, found {}", gt.categories.size()));
   // The references evaluate an empty ground truth too (every number -1); say so.
   if (gt.instances.empty()) log::warn("{}: no annotations: every AP/AR is -1", o.ground_truth);
-  PosePredictions preds = read_predictions(o.predictions, parse_prediction_format(o.predictions_format), gt);
+  return gt;
+}
+
+ModelEvaluation evaluate_predictions(const Dataset& gt, const EvalOptions& o, const std::string& path,
+                                     const std::string& label) {
+  ModelEvaluation out;
+  out.label = label;
+  PosePredictions& preds = out.predictions;
+  preds = read_predictions(path, parse_prediction_format(o.predictions_format), gt);
   if (preds.skipped_other_category)
-    log::warn("{}: {} results of categories not in {} are not evaluated", o.predictions, preds.skipped_other_category, o.ground_truth);
+    log::warn("{}: {} results of categories not in {} are not evaluated", path, preds.skipped_other_category, o.ground_truth);
   const std::size_t read_count = preds.detections.size();
   postprocess_predictions(preds, gt.skeleton.sigmas, o.rescore, o.rescore_threshold, o.oks_nms);
-  if (o.oks_nms > 0) log::info("OKS-NMS at {}: {} of {} predictions kept", o.oks_nms, preds.detections.size(), read_count);
+  if (o.oks_nms > 0) log::info("{}: OKS-NMS at {}: {} of {} predictions kept", path, o.oks_nms, preds.detections.size(), read_count);
 
   std::vector<std::string> metrics;
   for (const auto& m : o.metrics)
     if (!m.empty()) metrics.push_back(m);  // --print-config writes an unset --metric as ""
   if (metrics.empty()) metrics = default_metrics(gt);
+  const PckhVariant variant = parse_pckh_variant(o.pckh_variant);
   KeypointEvalParams params;
   params.sigmas = gt.skeleton.sigmas;
-  std::vector<MetricReport> reports;
+  std::vector<MetricReport>& reports = out.reports;
   for (const auto& m : metrics) {
     if (m == "coco") {
       reports.push_back(coco_report(gt, preds, params));
@@ -240,7 +257,7 @@ std::vector<MetricReport> evaluate(const EvalOptions& o, EvalInputs* inputs) {
       else reports.push_back(bbox_pck_report(samples, gt.skeleton, o.pck_alpha));
       if (!note.empty()) {
         reports.back().notes.push_back(note);
-        log::warn("{}: {}", m, note);
+        log::warn("{}: {}: {}", path, m, note);
       }
     }
     if (preds.skipped_other_category)
@@ -249,25 +266,48 @@ std::vector<MetricReport> evaluate(const EvalOptions& o, EvalInputs* inputs) {
       reports.back().notes.push_back(fmt::format("post-processing: rescoring {}, OKS-NMS {}", o.rescore ? "on" : "off",
                                                  o.oks_nms > 0 ? fmt::format("at {}", o.oks_nms) : "off"));
   }
-  if (inputs) {
-    inputs->ground_truth = o.ground_truth;
-    inputs->predictions = o.predictions;
-    inputs->images = static_cast<long long>(gt.images.size());
-    inputs->ground_truths = static_cast<long long>(gt.instances.size());
-    inputs->predictions_count = static_cast<long long>(preds.detections.size());
-  }
-  return reports;
+  out.inputs.ground_truth = o.ground_truth;
+  out.inputs.predictions = path;
+  out.inputs.label = label;
+  out.inputs.images = static_cast<long long>(gt.images.size());
+  out.inputs.ground_truths = static_cast<long long>(gt.instances.size());
+  out.inputs.predictions_count = static_cast<long long>(preds.detections.size());
+  return out;
+}
+
+std::vector<MetricReport> evaluate(const EvalOptions& o, EvalInputs* inputs) {
+  check_eval_options(o);
+  if (o.predictions.size() != 1)
+    throw UsageError(fmt::format("evaluate: expected one predictions file, found {}", o.predictions.size()));
+  const Dataset gt = read_ground_truth(o);
+  ModelEvaluation e = evaluate_predictions(gt, o, o.predictions[0], "");
+  if (inputs) *inputs = e.inputs;
+  return std::move(e.reports);
 }
 
 void run_eval(const EvalOptions& o, std::ostream& out) {
   if (o.output_format != "table" && o.output_format != "json" && o.output_format != "csv")
     throw UsageError(fmt::format("output format: expected table, json or csv, found '{}'", o.output_format));
-  EvalInputs inputs;
-  const std::vector<MetricReport> reports = evaluate(o, &inputs);
-  if (o.output_format == "json") write_json(reports, inputs, o.per_joint, out);
-  else if (o.output_format == "csv") write_csv(reports, o.per_joint, out);
-  else write_table(reports, o.per_joint, out);
-  if (!o.plot.empty()) write_plot(reports, o.plot);
+  check_eval_options(o);
+  const Dataset gt = read_ground_truth(o);
+  std::vector<ModelEvaluation> models;
+  for (std::size_t i = 0; i < o.predictions.size(); ++i)
+    models.push_back(evaluate_predictions(gt, o, o.predictions[i], o.labels.empty() ? default_label(o.predictions[i]) : o.labels[i]));
+  // The grid reads images, the likeliest to fail: first, so a failure leaves no other figure.
+  if (!o.grid.empty()) write_prediction_grid(gt, models, o.grid_images, o.grid);
+  if (models.size() == 1) {
+    const auto& m = models[0];
+    if (o.output_format == "json") write_json(m.reports, m.inputs, o.per_joint, out);
+    else if (o.output_format == "csv") write_csv(m.reports, o.per_joint, out);
+    else write_table(m.reports, o.per_joint, out);
+    if (!o.plot.empty()) write_plot(m.reports, o.plot);
+  } else {
+    if (o.output_format == "json") write_comparison_json(models, o.per_joint, out);
+    else if (o.output_format == "csv") write_comparison_csv(models, o.per_joint, out);
+    else write_comparison_table(models, out);
+    if (!o.plot.empty()) write_comparison_plot(models, o.plot);
+  }
+  if (!o.bar_chart.empty()) write_bar_chart(models, o.bar_chart);
 }
 
 }  // namespace posekd

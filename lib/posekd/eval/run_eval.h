@@ -5,13 +5,17 @@
 #include <string>
 #include <vector>
 
+#include "posekd/data/dataset.h"
+#include "posekd/eval/predictions.h"
 #include "posekd/eval/report.h"
 
 namespace posekd {
 
 struct EvalOptions {
   std::string ground_truth;
-  std::string predictions;
+  // One file: pose-eval's report. Several: the same metrics for each, compared side by side.
+  std::vector<std::string> predictions;
+  std::vector<std::string> labels;  // one per predictions file; default: the file name
   std::string dataset_format = "auto";      // auto, coco, crowdpose, mpii
   std::string predictions_format = "auto";  // auto, coco-results, arrays, heatmaps
   std::string skeleton;                     // "" = the dataset's own
@@ -25,11 +29,32 @@ struct EvalOptions {
   double oks_nms = 0;  // > 0: OKS-NMS at this threshold before evaluating
   std::string output_format = "table";  // table, json, csv
   bool per_joint = false;
-  std::string plot;  // PNG path, "" = none
+  std::string plot;       // PNG path, "" = none
+  std::string bar_chart;  // PNG: each metric's headline number per predictions file
+  std::string grid;       // PNG: predictions drawn on the same images, a column per file
+  int grid_images = 6;
 };
 
-// Throws posekd::Error (bad data) or posekd::UsageError (bad options).
+// One predictions file evaluated, with its predictions as evaluated (after rescoring/NMS).
+struct ModelEvaluation {
+  std::string label;
+  EvalInputs inputs;
+  std::vector<MetricReport> reports;
+  PosePredictions predictions;
+};
+
+// Checks the options that do not depend on data. Throws posekd::UsageError.
+void check_eval_options(const EvalOptions& options);
+// Reads the ground truth as every evaluation of `options` reads it.
+Dataset read_ground_truth(const EvalOptions& options);
+ModelEvaluation evaluate_predictions(const Dataset& gt, const EvalOptions& options, const std::string& predictions,
+                                     const std::string& label);
+
+// The one-file call: exactly one predictions file. Throws posekd::Error (bad data) or
+// posekd::UsageError (bad options).
 std::vector<MetricReport> evaluate(const EvalOptions& options, EvalInputs* inputs = nullptr);
+// Everything pose-eval does: evaluates every predictions file, writes the report (one file) or
+// the comparison (several) to `out`, and the requested figures.
 void run_eval(const EvalOptions& options, std::ostream& out);
 
 }  // namespace posekd

@@ -153,6 +153,8 @@ void run_dump(const DumpOptions& o) {
   po.flip_shift = o.flip_shift;
   if (!o.decoder.empty()) po.decoder = parse_heatmap_decoder(o.decoder);
   po.blur_kernel = o.blur_kernel;
+  PredictTiming timing;
+  po.timing = &timing;
   po.keep_outputs = !o.output.empty() || !o.visualize.empty();
   po.features = o.features;
   po.tokens = o.tokens;
@@ -293,6 +295,11 @@ void run_dump(const DumpOptions& o) {
     throw Interrupted(fmt::format("{}; {} kept, continue with --resume", e.what(), partial));
   }
   thread.reset();
+  if (timing.people > 0)
+    log::info("{} people in {:.1f} s: {:.2f} ms per person for the model and decoding ({:.2f} ms with image loading); "
+              "batch {}, threads {}, flip test {}",
+              timing.people, timing.total_seconds, 1e3 * timing.model_seconds / timing.people,
+              1e3 * timing.total_seconds / timing.people, po.batch_size, torch::get_num_threads(), po.flip_test ? "on" : "off");
   // A signal after the last batch still means "stop": the .partial stays complete and a
   // --resume commits it.
   if (interrupt_requested() && !partial.empty())

@@ -40,6 +40,15 @@ class Objective {
   virtual ~Objective() = default;
   virtual std::string name() const = 0;
 
+  // Called once after the training set is read, before the model is built: refuse data the
+  // method cannot use (a teacher file of another dataset or skeleton) before any step.
+  virtual void check_training_set(const std::vector<Instance>& instances, const Skeleton& skeleton,
+                                  const std::string& file) {
+    (void)instances;
+    (void)skeleton;
+    (void)file;
+  }
+
   // Called once with the training loader's options before it is built: turn targets on
   // (SimCC, regression), add extra per-sample targets (warped teacher maps).
   virtual void configure_loader(LoaderOptions& options) { (void)options; }

@@ -21,12 +21,16 @@ TrainResult run_pose_train(const PoseTrainOptions& options, std::ostream& out) {
   }
   GtObjective objective(nn::ModelSpec::parse(o.model).head(), o.simcc_loss);
   const auto result = run_train(o, objective);
-  if (result.rank != 0) return result;  // rank 0 reports for the job
+  print_train_result(o, result, out);
+  return result;
+}
+
+void print_train_result(const TrainOptions& o, const TrainResult& result, std::ostream& out) {
+  if (result.rank != 0) return;  // rank 0 reports for a data-parallel job
   if (!result.metric.empty())
     out << fmt::format("{}\t{} {:.4f}\n", run_files(o.output).best, result.metric, result.best_metric);
   else
     out << o.output << "\n";
-  return result;
 }
 
 std::string presets_dir() {

@@ -17,6 +17,9 @@ struct PoseTrainOptions {
 
 // --dry-run prints to `out`; a run prints the best checkpoint's path and metric to `out`.
 TrainResult run_pose_train(const PoseTrainOptions& options, std::ostream& out);
+// What a training tool prints on stdout when done: "BEST<TAB>METRIC VALUE", or the checkpoint
+// path without validation.
+void print_train_result(const TrainOptions& options, const TrainResult& result, std::ostream& out);
 
 // Presets (share/posekd/presets/NAME.toml) are config files. `--preset NAME` hands the file to
 // CLI11's --config as it parses; it excludes --config. The directory: $POSEKD_PRESETS_DIR, else

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -106,7 +107,10 @@ std::vector<InstancePrediction> predict(nn::PoseModelImpl& model, const Skeleton
     explicit EvalMode(torch::nn::Module& m) : module(m) { module.eval(); }
     ~EvalMode() { module.train(was_training); }
   } eval_mode(model);
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point started = Clock::now();
   while (std::optional<Batch> batch = loader.next()) {
+    const Clock::time_point batch_started = Clock::now();
     const int64_t B = batch->size();
     const at::Tensor images = batch->images.to(device);
     nn::ModelOutputs out = model.forward(images);
@@ -195,8 +199,13 @@ std::vector<InstancePrediction> predict(nn::PoseModelImpl& model, const Skeleton
     }
     raw.predictions = predictions.data() + batch_start;
     emitted += B;
+    if (options.timing) {
+      options.timing->people += B;
+      options.timing->model_seconds += std::chrono::duration<double>(Clock::now() - batch_started).count();
+    }
     if (on_batch) on_batch(raw);
   }
+  if (options.timing) options.timing->total_seconds += std::chrono::duration<double>(Clock::now() - started).count();
   if (!options.keep_predictions) predictions.clear();
   return predictions;
 }

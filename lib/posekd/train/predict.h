@@ -22,6 +22,13 @@
 
 namespace posekd::train {
 
+// Where predict()'s time went, for "ms per person" figures.
+struct PredictTiming {
+  int64_t people = 0;
+  double model_seconds = 0;  // forward passes (both with flip test), decoding and copies to the host
+  double total_seconds = 0;  // also waiting for the loader (JPEG decoding, cropping)
+};
+
 struct PredictOptions {
   int batch_size = 32;
   int workers = 2;
@@ -44,6 +51,7 @@ struct PredictOptions {
   // false: predict() returns nothing and holds only the current batch's predictions (those
   // the callback sees), so a dump of any size runs in bounded memory.
   bool keep_predictions = true;
+  PredictTiming* timing = nullptr;  // filled when given
 };
 
 struct InstancePrediction {

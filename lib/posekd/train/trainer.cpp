@@ -161,6 +161,7 @@ TrainResult run_train(const TrainOptions& o, Objective& objective) {
     throw UsageError(fmt::format("--model {}: joints={}, but {} has {} joints ({}); add joints={}", o.model,
                                  spec.joints(), o.train_annotations, train_set.skeleton.num_joints(),
                                  train_set.skeleton.name, train_set.skeleton.num_joints()));
+  objective.check_training_set(train_set.instances, train_set.skeleton, o.train_annotations);
   std::optional<ValidationSpec> val;
   if (!o.val_annotations.empty()) {
     val = read_validation_set(o.val_annotations, o.val_images, o.dataset_format, o.skeleton);

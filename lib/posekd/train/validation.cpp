@@ -50,7 +50,7 @@ ValidationResult run_validation(nn::PoseModelImpl& model, const ValidationSpec& 
 
   EvalOptions eo;
   eo.ground_truth = spec.annotations;
-  eo.predictions = predictions_path;
+  eo.predictions = {predictions_path};
   eo.dataset_format = spec.format;
   eo.predictions_format = "coco-results";
   eo.skeleton = spec.skeleton;

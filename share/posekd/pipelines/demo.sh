@@ -4,6 +4,7 @@
 #
 #   pose-synth (train with label noise, clean val) -> pose-train teacher -> pose-dump-heatmaps
 #   (teacher maps for distillation, predictions) -> pose-train student -> pose-eval -> report
+#   (demo/report.md with ap.png, curves.png and grid.png)
 #
 # Environment: DEMO=quick|full|tiny (data and epochs), DEMO_OUT (default ./demo), DEMO_FORCE=1 reruns
 # every stage. A stage is skipped when its outputs exist and its command and inputs are
@@ -69,35 +70,60 @@ stage train-student "$out/student-gt.ckpt.h5" "$data/train $data/val" \
   pose-train --config "$share/presets/quick-student.toml" --epochs "$epochs_student" "${train_args[@]}" \
   -o "$out/student-gt.ckpt.h5"
 
-models="teacher student-gt"
-for m in $models; do
-  stage "predict-$m" "$out/$m.preds.json" "$out/$m.ckpt.h5 $data/val" \
-    pose-dump-heatmaps "$out/$m.ckpt.h5" "$data/val/annotations.json" --predictions "$out/$m.preds.json" --force
+# Every model of the report: name and method, in table order.
+models=(teacher:gt student-gt:gt)
+
+for entry in "${models[@]}"; do
+  m=${entry%%:*}
+  # The dump logs its inference time per person; the log is kept for the report.
+  stage "predict-$m" "$out/$m.preds.json $out/$m.predict.log" "$out/$m.ckpt.h5 $data/val" \
+    bash -c 'pose-dump-heatmaps "$1" "$2" --predictions "$3" --force 2> >(tee "$4" >&2)' predict \
+    "$out/$m.ckpt.h5" "$data/val/annotations.json" "$out/$m.preds.json" "$out/$m.predict.log"
   stage "eval-$m" "$out/$m.eval.csv" "$out/$m.preds.json" \
-    sh -c 'pose-eval "$1" "$2" --csv > "$3"' eval "$data/val/annotations.json" "$out/$m.preds.json" "$out/$m.eval.csv"
+    sh -c 'pose-eval "$1" "$2" --metric coco,pck --csv > "$3"' eval "$data/val/annotations.json" "$out/$m.preds.json" \
+    "$out/$m.eval.csv"
 done
 
-# The report: one row per model, from pose-info (size) and pose-eval (accuracy).
+# Figures: AP per model, the PCK and AP-vs-OKS curves overlaid, predictions on the same images.
+preds=() labels=()
+for entry in "${models[@]}"; do
+  preds+=("$out/${entry%%:*}.preds.json")
+  labels+=(--label "${entry%%:*}")
+done
+stage figures "$out/ap.png $out/curves.png $out/grid.png" "${preds[*]}" \
+  pose-eval "$data/val/annotations.json" "${preds[@]}" "${labels[@]}" --metric coco,pck \
+  --bar-chart "$out/ap.png" --plot "$out/curves.png" --grid "$out/grid.png" --force
+
+# The report: one row per model, from pose-info (size), the dump's log (time) and pose-eval.
 value() { awk -F, -v k="$2" '$1 == "coco" && $3 == k {print $5}' "$1"; }
 info() { pose-info --json "$1" | tr ',' '\n' | awk -F: -v k="\"$2\"" '$1 == k {print $2}'; }
+ms_per_person() { sed -n 's/.*: \([0-9.]*\) ms per person for the model.*/\1/p' "$1" | tail -1; }
 report="$out/report.md"
 base_ap=$(value "$out/student-gt.eval.csv" AP)
 {
   echo "# posekd demo ($size preset)"
   echo
   echo "Synthetic COCO-format data from pose-synth: $train_images training images with 15% label"
-  echo "noise, $val_images clean validation images; ground-truth boxes, flip test."
+  echo "noise, $val_images clean validation images; ground-truth boxes, flip test. Time per person:"
+  echo "the model with flip test and decoding, batch 32, on this machine's CPU ($(nproc) cores)."
   echo
-  echo "| model | method | params | GFLOPs | AP | AR | AP gain over student (gt) |"
-  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
-  for m in $models; do
+  echo "| model | method | params | GFLOPs | ms/person | AP | AR | AP gain over student (gt) |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+  for entry in "${models[@]}"; do
+    m=${entry%%:*} method=${entry#*:}
     ap=$(value "$out/$m.eval.csv" AP)
     ar=$(value "$out/$m.eval.csv" AR)
     params=$(info "$out/$m.ckpt.h5" params)
     gflops=$(info "$out/$m.ckpt.h5" gflops)
-    printf '| %s | gt | %s | %.3f | %.4f | %.4f | %+.4f |\n' "$m" "$params" "$gflops" "$ap" "$ar" \
-      "$(awk -v a="$ap" -v b="$base_ap" 'BEGIN {print a - b}')"
+    printf '| %s | %s | %s | %.3f | %s | %.4f | %.4f | %+.4f |\n' "$m" "$method" "$params" "$gflops" \
+      "$(ms_per_person "$out/$m.predict.log")" "$ap" "$ar" "$(awk -v a="$ap" -v b="$base_ap" 'BEGIN {print a - b}')"
   done
+  echo
+  echo "![AP per model](ap.png)"
+  echo
+  echo "![AP against OKS threshold and PCK against threshold](curves.png)"
+  echo
+  echo "![Predictions on the same validation images, a column per model](grid.png)"
 } > "$report"
 log "report: $report"
 cat "$report"
