@@ -66,6 +66,7 @@ void write_checkpoint(const Checkpoint& c, const std::string& path, const Proven
     h5::Group t = f.create_group("train");
     t.write_attr_int("epoch", c.train->epoch);
     t.write_attr_int("step", c.train->step);
+    if (c.train->epoch_samples >= 0) t.write_attr_int("epoch_samples", c.train->epoch_samples);
     t.write_attr_double("best_metric", c.train->best_metric);
     t.write_attr("best_metric_name", c.train->best_metric_name);
     t.write_dataset("rng_state", c.train->rng_state, {static_cast<int64_t>(c.train->rng_state.size())});
@@ -100,6 +101,7 @@ Checkpoint read_checkpoint(const h5::File& f, bool values) {
     TrainState s;
     s.epoch = t.attr_int("epoch");
     s.step = t.attr_int("step");
+    if (t.has_attr("epoch_samples")) s.epoch_samples = t.attr_int("epoch_samples");
     s.best_metric = t.attr_double("best_metric");
     s.best_metric_name = t.attr_string("best_metric_name");
     if (t.exists("rng_state")) {

@@ -30,6 +30,9 @@ struct NamedArray {
 struct TrainState {
   int64_t epoch = 0;
   int64_t step = 0;
+  // Samples of the current epoch already trained, over all ranks of a data-parallel job, so a
+  // run resumes mid-epoch with another world size or batch size. -1: not recorded (older files).
+  int64_t epoch_samples = -1;
   double best_metric = 0;
   std::string best_metric_name;  // "AP"; empty when no evaluation ran yet
   std::vector<uint8_t> rng_state;

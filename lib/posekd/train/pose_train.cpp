@@ -32,6 +32,7 @@ TrainResult run_training(const TrainOptions& o, const std::string& config, Objec
 }
 
 void print_train_result(const TrainOptions& o, const TrainResult& result, std::ostream& out) {
+  if (result.rank != 0) return;  // rank 0 reports for a data-parallel job
   if (!result.metric.empty())
     out << fmt::format("{}\t{} {:.4f}\n", run_files(o.output).best, result.metric, result.best_metric);
   else
