@@ -165,6 +165,63 @@ TEST_CASE("synth: visible joints are visible in the pixels, hidden ones are cove
   CHECK(repainted > 0.95 * occluder_pixels);  // the owner buffer follows the paint
 }
 
+namespace {
+
+// For each person with enough pixels on both sides: whether their left limbs are warmer
+// (mean red minus blue) than their right limbs, split by facing direction.
+struct SideWarmth {
+  int warmer_left[2] = {0, 0}, people[2] = {0, 0};  // [facing away, facing the camera]
+};
+
+SideWarmth side_warmth(const SynthOptions& o) {
+  const SceneKnobs knobs = resolve_knobs(o);
+  const auto points = body_points_for(Skeleton::load("coco17"));
+  const BodyPart left_parts[] = {BodyPart::left_upper_arm, BodyPart::left_forearm, BodyPart::left_thigh, BodyPart::left_shin};
+  SideWarmth out;
+  for (int64_t i = 0; i < 30; ++i) {
+    const SynthSample s = make_sample(o, knobs, points, i);
+    for (size_t person = 0; person < s.scene.people.size(); ++person) {
+      double warmth[2] = {0, 0};
+      int count[2] = {0, 0};
+      for (int y = 0; y < o.height; ++y)
+        for (int x = 0; x < o.width; ++x) {
+          const int code = s.rendered.owner(y, x);
+          if (owner_person(code) != static_cast<int>(person)) continue;
+          const auto part = static_cast<BodyPart>(owner_part(code));
+          if (part == BodyPart::torso || part == BodyPart::neck || part == BodyPart::head) continue;
+          const int left = std::find(std::begin(left_parts), std::end(left_parts), part) != std::end(left_parts);
+          const cv::Vec3b bgr = s.rendered.image(y, x);
+          warmth[left] += double(bgr[2]) - double(bgr[0]);
+          ++count[left];
+        }
+      if (count[0] < 20 || count[1] < 20) continue;
+      const int facing = s.scene.people[person].facing_camera;
+      ++out.people[facing];
+      out.warmer_left[facing] += warmth[1] / count[1] > warmth[0] / count[0];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+// Flip augmentation swaps left/right labels with the pixels, so only an anatomical cue stays
+// true in mirrored images; image-space cues (which side is lit) would contradict the labels.
+TEST_CASE("synth: left limbs wear warm side colours and right limbs cool ones, whichever way the person faces") {
+  SynthOptions o = small_options("unused");
+  const SideWarmth easy = side_warmth(o);
+  for (int facing : {0, 1}) {
+    CAPTURE(facing);
+    REQUIRE(easy.people[facing] > 8);
+    CHECK(easy.warmer_left[facing] >= 0.95 * easy.people[facing]);
+  }
+  o.overrides.lr_contrast = 0;  // without side colours the sides are a coin toss
+  const SideWarmth none = side_warmth(o);
+  const int people = none.people[0] + none.people[1], warmer = none.warmer_left[0] + none.warmer_left[1];
+  CHECK(warmer > 0.2 * people);
+  CHECK(warmer < 0.8 * people);
+}
+
 TEST_CASE("synth: v=0 exactly for joints outside the image; boxes and areas come from the pixels") {
   SynthOptions o = small_options("unused");
   o.overrides.truncation = 0.8;

@@ -49,11 +49,15 @@ struct Look {
   double pattern_period = 6;  // pixels
   bool long_sleeves = true;
   bool emblem_on_chest = false;  // only ever on the front: a facing cue
-  // Left limbs are lit, right limbs shaded, by this fraction: the left/right cue.
+  // The left/right cue: the left sleeve, glove, trouser leg and shoe take a warm colour, the
+  // right ones a cool colour, mixed into the clothes by `side_mix`. Tied to anatomy, so it
+  // survives mirroring: flip augmentation swaps the labels with the pixels that carry it.
+  Colour left_side, right_side;
+  double side_mix = 0;
+  // The side of the body towards the light is brighter by this fraction. The light comes from
+  // the image's left or right, never from an anatomical side: shading is no left/right cue,
+  // only appearance variety.
   double side_shading = 0.3;
-  // Where the light comes from, in the image: the side of the body towards it is brighter.
-  // Never tied to anatomy, so a mirrored image is a valid sample too and flip augmentation
-  // with pair swapping sees consistent cues; left/right is told by facing cues.
   bool light_from_image_left = true;
 };
 
@@ -78,7 +82,7 @@ struct Body {
 
 struct PoseRanges {
   double articulation = 0.6;  // 0..1 scales every limb angle range
-  double lr_contrast = 1.0;   // 0..1
+  double lr_contrast = 1.0;   // 0..1, strength of the side colours
 };
 
 // A body posed at the origin with its pelvis at (0, 0), `height_px` tall when standing,

@@ -119,6 +119,11 @@ void paint_limb(Canvas& canvas, const Body& b, BodyPart part, BodyPoint from, Bo
   canvas.capsule(pt(b, from), pt(b, to), r0(b, part), r1(b, part), paint, owner);
 }
 
+// A limb's clothes, glove or shoe in its side colour (Look::side_mix).
+Colour sided(const Look& look, Colour base, bool left) {
+  return mixed(base, left ? look.left_side : look.right_side, look.side_mix);
+}
+
 }  // namespace
 
 void paint_body(Canvas& canvas, const Body& b, int person) {
@@ -139,7 +144,8 @@ void paint_body(Canvas& canvas, const Body& b, int person) {
         const bool left = part == BodyPart::left_upper_arm;
         paint_limb(canvas, b, part, left ? BodyPoint::left_shoulder : BodyPoint::right_shoulder,
                    left ? BodyPoint::left_elbow : BodyPoint::right_elbow,
-                   cloth(look, look.shirt, look.shirt_pattern, left ? left_brightness : right_brightness), owner);
+                   cloth(look, sided(look, look.shirt, left), look.shirt_pattern, left ? left_brightness : right_brightness),
+                   owner);
         break;
       }
       case BodyPart::left_forearm:
@@ -148,11 +154,14 @@ void paint_body(Canvas& canvas, const Body& b, int person) {
         const BodyPoint elbow = left ? BodyPoint::left_elbow : BodyPoint::right_elbow;
         const BodyPoint wrist = left ? BodyPoint::left_wrist : BodyPoint::right_wrist;
         const double brightness = left ? left_brightness : right_brightness;
-        const Paint sleeve = look.long_sleeves ? cloth(look, look.shirt, look.shirt_pattern, brightness) : skin(look, brightness);
+        const Paint sleeve = look.long_sleeves ? cloth(look, sided(look, look.shirt, left), look.shirt_pattern, brightness)
+                                               : skin(look, brightness);
         paint_limb(canvas, b, part, elbow, wrist, sleeve, owner);
         const Point2 dir = unit(pt(b, wrist) - pt(b, elbow));
         const double hand = 0.036 * b.pixels_per_unit;
-        canvas.ellipse(pt(b, wrist) + dir * (0.7 * hand), 1.15 * hand, 0.85 * hand, dir, skin(look, brightness), owner);
+        Paint glove = skin(look, brightness);
+        glove.colour = sided(look, look.skin, left);
+        canvas.ellipse(pt(b, wrist) + dir * (0.7 * hand), 1.15 * hand, 0.85 * hand, dir, glove, owner);
         break;
       }
       case BodyPart::left_thigh:
@@ -160,7 +169,8 @@ void paint_body(Canvas& canvas, const Body& b, int person) {
         const bool left = part == BodyPart::left_thigh;
         paint_limb(canvas, b, part, left ? BodyPoint::left_hip : BodyPoint::right_hip,
                    left ? BodyPoint::left_knee : BodyPoint::right_knee,
-                   cloth(look, look.pants, look.pants_pattern, left ? left_brightness : right_brightness), owner);
+                   cloth(look, sided(look, look.pants, left), look.pants_pattern, left ? left_brightness : right_brightness),
+                   owner);
         break;
       }
       case BodyPart::left_shin:
@@ -169,12 +179,13 @@ void paint_body(Canvas& canvas, const Body& b, int person) {
         const BodyPoint knee = left ? BodyPoint::left_knee : BodyPoint::right_knee;
         const BodyPoint ankle = left ? BodyPoint::left_ankle : BodyPoint::right_ankle;
         const double brightness = left ? left_brightness : right_brightness;
-        paint_limb(canvas, b, part, knee, ankle, cloth(look, look.pants, look.pants_pattern, brightness), owner);
+        paint_limb(canvas, b, part, knee, ankle, cloth(look, sided(look, look.pants, left), look.pants_pattern, brightness),
+                   owner);
         const Point2 dir = unit(pt(b, ankle) - pt(b, knee));
         const Point2 outward = (left ? b.person_left : -b.person_left);
         const double foot = 0.05 * b.pixels_per_unit;
         Paint shoe;
-        shoe.colour = scaled(look.shoes, brightness);
+        shoe.colour = scaled(sided(look, look.shoes, left), brightness);
         shoe.roundness = 0.3;
         canvas.ellipse(pt(b, ankle) + dir * (0.35 * foot) + outward * (0.35 * foot), foot, 0.5 * foot, outward, shoe, owner);
         break;
