@@ -22,11 +22,6 @@ Colour from_hsv(double hue, double saturation, double value) {
   return {static_cast<float>((b + m) * 255), static_cast<float>((g + m) * 255), static_cast<float>((r + m) * 255)};
 }
 
-Colour mixed(Colour a, Colour b, double t) {
-  auto m = [t](float x, float y) { return static_cast<float>(x + (y - x) * t); };
-  return {m(a.b, b.b), m(a.g, b.g), m(a.r, b.r)};
-}
-
 Colour scaled(Colour c, double f) {
   auto s = [f](float v) { return static_cast<float>(std::min(255.0, v * f)); };
   return {s(c.b), s(c.g), s(c.r)};
@@ -51,11 +46,7 @@ Look sample_look(Rng& rng, bool facing_camera, double lr_contrast) {
   look.long_sleeves = rng.chance(0.6);
   look.emblem_on_chest = facing_camera && rng.chance(0.75);
   look.light_from_image_left = rng.chance(0.5);
-  // Warm (red to yellow) and cool (cyan to blue) hue ranges never meet, so a side colour
-  // names its side whatever the clothes; a small CNN reads it from a few pixels.
-  look.left_side = from_hsv(rng.uniform(-20, 45), rng.uniform(0.75, 1.0), rng.uniform(0.75, 1.0));
-  look.right_side = from_hsv(rng.uniform(180, 245), rng.uniform(0.75, 1.0), rng.uniform(0.6, 0.95));
-  look.side_mix = kFullSideMix * lr_contrast;
+  look.helix_depth = kFullHelixDepth * lr_contrast;
   return look;
 }
 

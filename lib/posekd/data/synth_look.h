@@ -9,10 +9,9 @@ namespace posekd::synth {
 // hue in degrees, saturation and value in 0..1 -> BGR 0..255.
 Colour from_hsv(double hue, double saturation, double value);
 Colour scaled(Colour c, double factor);
-Colour mixed(Colour a, Colour b, double t);  // a at t = 0, b at t = 1
 
-// How much of the side colour replaces the clothes at --lr-contrast 1.
-constexpr double kFullSideMix = 0.7;
+// The helices' brightness contrast at --lr-contrast 1: ± this fraction.
+constexpr double kFullHelixDepth = 0.4;
 
 Look sample_look(Rng& rng, bool facing_camera, double lr_contrast);
 
