@@ -38,7 +38,8 @@ expect_stderr 'resuming r\.ckpt\.h5 at epoch 1, batch 1'
 
 # Switches: the terms switched off are absent from the log.
 expect_status 0 pose-distill "${common[@]}" --teacher teacher.ckpt.h5 --epochs 1 --two-stage-no-fea \
-  --two-stage-no-bones --two-stage-no-decay --two-stage-label-smoothing standard -o sw.ckpt.h5
+  --two-stage-no-bones --two-stage-no-decay --two-stage-label-smoothing standard --two-stage-softargmax-beta 10 \
+  -o sw.ckpt.h5
 "$py" -c '
 import json
 r = json.loads(open("sw.metrics.jsonl").readline())

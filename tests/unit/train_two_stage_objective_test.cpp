@@ -164,6 +164,17 @@ TEST_CASE("two-stage objective: switched-off terms are absent, and gamma can sta
   CHECK(names(kl_only) == std::vector<std::string>{"simcc_kl"});
   CHECK(teacher_runs == 0);  // nothing asked of the teacher
 
+  TwoStageOptions sharp = no_bones;
+  sharp.softargmax_beta = 10;
+  const auto sh = run(sharp);
+  const auto out = s.student->forward(s.batch.images);
+  const auto teacher_joints = fake_teacher()->joints.narrow(2, 0, 2);
+  CHECK(term(sh, "position_l1") ==
+        doctest::Approx(loss::pose_structure_l1(loss::simcc_expected_positions(out.simcc_x, out.simcc_y, 2.0, 10.0),
+                                                teacher_joints, s.batch.simcc_weights, {})
+                            .position.item<double>())
+            .epsilon(1e-5));
+
   TwoStageObjective without_fea(nn::ModelSpec::parse(student_spec), fake_teacher(), no_fea, {}, 5, torch::kCPU);
   CHECK(without_fea.extra_modules().empty());
   CHECK_FALSE(two_stage_requirements(no_fea).needs_online());

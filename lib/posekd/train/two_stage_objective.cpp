@@ -34,6 +34,11 @@ void bind_two_stage_options(CLI::App& app, TwoStageOptions& o) {
   app.add_option("--two-stage-bone-weights", o.bone_weights, "two-stage: w_ij per skeleton edge, comma-separated (default: 1/edges each)")
       ->delimiter(',')
       ->group(group);
+  app.add_option("--two-stage-softargmax-beta", o.softargmax_beta,
+                 "two-stage: temperature of the soft-argmax giving the student's joints (0: --simcc-beta)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str()
+      ->group(group);
   app.add_option("--two-stage-label-smoothing", o.label_smoothing,
                  "two-stage: SimCC KL targets: gaussian (sigma --simcc-sigma) or standard (one-hot + epsilon)")
       ->check(CLI::IsMember({"gaussian", "standard"}))
@@ -139,7 +144,8 @@ LossTerms TwoStageObjective::loss(nn::PoseModelImpl& model, const Batch& batch, 
     result.terms.emplace_back("feature_mse", fea.detach());
   }
   if (!options_.no_position) {
-    const auto positions = loss::simcc_expected_positions(out.simcc_x, out.simcc_y, split_ratio_, simcc_.beta);
+    const double beta = options_.softargmax_beta > 0 ? options_.softargmax_beta : simcc_.beta;
+    const auto positions = loss::simcc_expected_positions(out.simcc_x, out.simcc_y, split_ratio_, beta);
     const auto pose =
         options_.no_bones
             ? loss::pose_structure_l1(positions, taught.joints.narrow(2, 0, 2), batch.simcc_weights, {})

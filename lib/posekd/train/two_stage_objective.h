@@ -28,6 +28,9 @@ struct TwoStageOptions {
   std::string student_feature;   // "" = the student's lowest-resolution feature
   std::string teacher_feature;   // "" = the teacher's lowest-resolution feature
   std::vector<double> bone_weights;  // w_ij per skeleton edge; empty = 1/|E| each
+  // Temperature of the soft-argmax that gives the student's joints for L_pos:
+  // E[bin] under softmax(β·logits). 0: the KL's --simcc-beta.
+  double softargmax_beta = 0;
   // KL targets: "gaussian" (SimCC's Gaussian label smoothing, σ = --simcc-sigma bins) or
   // "standard" (one-hot with ε = label_smooth_weight spread over the other bins).
   std::string label_smoothing = "gaussian";
