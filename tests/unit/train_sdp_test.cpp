@@ -20,24 +20,16 @@
 #include "posekd/train/sdp_objective.h"
 #include "posekd/train/trainer.h"
 #include "test_support.h"
+#include "train_test_support.h"
 
 using namespace posekd;
 using namespace posekd::train;
+using posekd::test::make_synth;
+using posekd::test::max_difference;
 
 namespace {
 
 const char* tiny = "resnet:depth=18,width=2,deconvs=1,deconv_channels=4,input=32x32";
-
-std::string make_synth(const test::ScratchDir& dir, int images) {
-  SynthOptions s;
-  s.output_dir = dir.file("train");
-  s.images = images;
-  s.split = "train";
-  s.width = 96;
-  s.height = 72;
-  s.threads = 1;
-  return run_synth(s).annotation_path;
-}
 
 // FNV-1a over a tensor's bytes: equal hashes mean bit-identical contents.
 uint64_t hash(const torch::Tensor& t) {
@@ -72,17 +64,6 @@ SdpOptions stepping_by(double gamma) {
   SdpOptions s;
   s.gamma = gamma;
   return s;
-}
-
-float max_difference(const std::vector<io::NamedArray>& a, const std::vector<io::NamedArray>& b) {
-  REQUIRE(a.size() == b.size());
-  float worst = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    REQUIRE(a[i].name == b[i].name);
-    REQUIRE(a[i].shape == b[i].shape);
-    for (size_t j = 0; j < a[i].values.size(); ++j) worst = std::max(worst, std::abs(a[i].values[j] - b[i].values[j]));
-  }
-  return worst;
 }
 
 QueuedBatch queued_at(int64_t step) {
@@ -226,7 +207,7 @@ TEST_CASE("stepping multiplies s by gamma when the lr is divided by gamma, and o
 
 TEST_CASE("the backup of step t is the batch of step t - s re-rendered bit for bit, also across a stepping") {
   test::ScratchDir dir("sdp-queue");
-  const auto annotations = make_synth(dir, 10);
+  const auto annotations = make_synth(dir, "train", 10);
   ReadOptions ro;
   ro.purpose = Purpose::training;
   const Dataset data = read_dataset(annotations, ro);
@@ -272,7 +253,7 @@ TEST_CASE("the backup of step t is the batch of step t - s re-rendered bit for b
 
 TEST_CASE("resume: an interrupted and resumed SDP run ends as the uninterrupted one, queue included") {
   test::ScratchDir dir("sdp-resume");
-  const auto annotations = make_synth(dir, 14);
+  const auto annotations = make_synth(dir, "train", 14);
   SdpObjective straight_objective(stepping_by(2));
   auto straight = tiny_options(annotations, dir.file("straight.ckpt.h5"));
   const auto r = run_train(straight, straight_objective);

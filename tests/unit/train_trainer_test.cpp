@@ -13,24 +13,16 @@
 #include "posekd/train/gt_objective.h"
 #include "posekd/train/trainer.h"
 #include "test_support.h"
+#include "train_test_support.h"
 
 using namespace posekd;
 using namespace posekd::train;
+using posekd::test::make_synth;
+using posekd::test::max_difference;
 
 namespace {
 
 const char* tiny = "resnet:depth=18,width=2,deconvs=1,deconv_channels=4,input=32x32";
-
-std::string make_synth(const test::ScratchDir& dir, const std::string& split, int images) {
-  SynthOptions s;
-  s.output_dir = dir.file(split);
-  s.images = images;
-  s.split = split;
-  s.width = 96;
-  s.height = 72;
-  s.threads = 1;
-  return run_synth(s).annotation_path;
-}
 
 TrainOptions tiny_options(const std::string& annotations, const std::string& output) {
   TrainOptions o;
@@ -76,17 +68,6 @@ class ExtrasObjective : public GtObjective {
   torch::nn::Conv2d align_{nullptr};
 };
 
-float max_difference(const std::vector<io::NamedArray>& a, const std::vector<io::NamedArray>& b) {
-  REQUIRE(a.size() == b.size());
-  float worst = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    REQUIRE(a[i].name == b[i].name);
-    REQUIRE(a[i].values.size() == b[i].values.size());
-    for (size_t j = 0; j < a[i].values.size(); ++j) worst = std::max(worst, std::abs(a[i].values[j] - b[i].values[j]));
-  }
-  return worst;
-}
-
 }  // namespace
 
 TEST_CASE("gt losses on hand-made tensors equal the reference formulas") {
@@ -131,7 +112,8 @@ TEST_CASE("resume: 2 epochs straight equal 1 epoch + resume, and a mid-epoch sto
   REQUIRE(per_epoch >= 2);
   const auto reference = io::read_checkpoint(straight.output);
 
-  for (const int64_t stop_at : {per_epoch, int64_t(1)}) {
+  // per_epoch + 1: resumed past the milestone, the optimizer must start at the decayed lr.
+  for (const int64_t stop_at : {per_epoch, int64_t(1), per_epoch + 1}) {
     CAPTURE(stop_at);
     clear_interrupt_for_tests();
     auto first = tiny_options(annotations, dir.file("parts.ckpt.h5"));
