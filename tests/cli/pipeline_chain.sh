@@ -13,8 +13,8 @@ py=/usr/bin/python3
 easy=(--size 96x96 --max-people 1 --scale-range 0.7 0.9 --clutter 0 --occluders 0 --truncation 0 --pixel-noise 0)
 pose-synth -q -o train -n 128 --seed 1 "${easy[@]}" >/dev/null || fail "pose-synth train"
 pose-synth -q -o val -n 16 --seed 1 --split val "${easy[@]}" >/dev/null || fail "pose-synth val"
-teacher="resnet:depth=18,width=8,deconvs=2,deconv_channels=16,input=64x64"
-student="resnet:depth=18,width=4,deconvs=2,deconv_channels=8,input=64x64"
+teacher="resnet:depth=18,width=8,deconvs=3,deconv_channels=16,input=64x64"
+student="resnet:depth=18,width=4,deconvs=3,deconv_channels=8,input=64x64"
 common=(--train train/annotations.json --half-body-prob 0 --rotation-prob 0 --scale-factor 0.1 -b 8 --workers 1
   --threads 1 --seed 3 --epochs 24 --lr 0.005 --optimizer adam)
 
