@@ -9,7 +9,17 @@ expect_status 0 bash "$demo"
 expect_stdout '^\| teacher \| gt \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|'
 expect_stdout '^\| student-gt \| gt \| [0-9]+ \|.* \+0\.0000 \|$'
 expect_stdout '^\| student-gt \| gt \| [0-9]+ \| [0-9.]+ \| [0-9]+\.[0-9]+ \| '
-for f in teacher.ckpt.h5 teacher.hm.h5 student-gt.ckpt.h5 teacher.preds.json report.md ap.png curves.png grid.png; do
+# The distilled students: the student-gt recipe, so the same size, and a gain column of their own.
+for method in fpd skd; do
+  expect_stdout "^\\| student-$method \\| $method \\| [0-9]+ \\| [0-9.]+ \\| [0-9.]+ \\| [0-9.]+ \\| [0-9.]+ \\| [-+][0-9.]+ \\|\$"
+done
+checks=$((checks + 1))
+[ "$(grep -c '^| student-' out.txt)" = 3 ] || fail "expected 3 student rows in the report"
+checks=$((checks + 1))
+[ "$(awk -F'|' '$2 ~ /student-/ {print $4}' out.txt | sort -u | wc -l)" = 1 ] ||
+  fail "the distilled students and student-gt differ in size"
+for f in teacher.ckpt.h5 teacher.hm.h5 student-gt.ckpt.h5 student-fpd.ckpt.h5 student-skd.ckpt.h5 \
+  teacher.preds.json student-fpd.preds.json student-skd.preds.json report.md ap.png curves.png grid.png; do
   checks=$((checks + 1))
   [ -s "$DEMO_OUT/$f" ] || fail "demo did not write $f"
 done
@@ -24,6 +34,7 @@ cmp -s "$WORK/teacher.rescored.json" "$DEMO_OUT/teacher.val.json" || fail "valid
 expect_status 0 bash "$demo"
 expect_stderr 'train-teacher: up to date'
 expect_stderr 'eval-student-gt: up to date'
+expect_stderr 'distill-skd: up to date'
 checks=$((checks + 1))
 if grep -q 'train-teacher: pose-train' err.txt; then fail "an unchanged stage ran again"; fi
 
@@ -31,6 +42,7 @@ if grep -q 'train-teacher: pose-train' err.txt; then fail "an unchanged stage ra
 touch "$DEMO_OUT/data/val/annotations.json"
 expect_status 0 bash "$demo"
 expect_stderr 'train-teacher: pose-train'
+expect_stderr 'distill-fpd: pose-distill'
 expect_stderr 'synth-val: up to date'
 
 expect_status 2 env DEMO=huge bash "$demo"

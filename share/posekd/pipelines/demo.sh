@@ -3,7 +3,8 @@
 # themselves, on data pose-synth makes.
 #
 #   pose-synth (train with label noise, clean val) -> pose-train teacher -> pose-dump-heatmaps
-#   (teacher maps for distillation, predictions) -> pose-train student -> pose-eval -> report
+#   (teacher maps for distillation, predictions) -> pose-train student on ground truth ->
+#   pose-distill students (fpd, skd) -> pose-eval -> report
 #   (demo/report.md with ap.png, curves.png and grid.png)
 #
 # Environment: DEMO=quick|full|tiny (data and epochs), DEMO_OUT (default ./demo), DEMO_FORCE=1 reruns
@@ -70,8 +71,18 @@ stage train-student "$out/student-gt.ckpt.h5" "$data/train $data/val" \
   pose-train --config "$share/presets/quick-student.toml" --epochs "$epochs_student" "${train_args[@]}" \
   -o "$out/student-gt.ckpt.h5"
 
+# Distilled students: the student-gt recipe (preset, epochs, seed) plus the teacher's stored maps.
+distill_methods=(fpd skd)
+for method in "${distill_methods[@]}"; do
+  stage "distill-$method" "$out/student-$method.ckpt.h5" "$out/teacher.hm.h5 $data/train $data/val" \
+    pose-distill --method "$method" --teacher-heatmaps "$out/teacher.hm.h5" \
+    --config "$share/presets/quick-student.toml" --epochs "$epochs_student" "${train_args[@]}" \
+    -o "$out/student-$method.ckpt.h5"
+done
+
 # Every model of the report: name and method, in table order.
 models=(teacher:gt student-gt:gt)
+for method in "${distill_methods[@]}"; do models+=("student-$method:$method"); done
 
 for entry in "${models[@]}"; do
   m=${entry%%:*}
