@@ -35,7 +35,7 @@ TEST_CASE("refiner spec: canonical form, defaults and refusals") {
   CHECK(spec.str() == "igp:hidden=64,features=layer3+layer2+deconv_layers");
   CHECK(nn::ModelSpec::parse_refiner(spec.str()) == spec);
   CHECK(test::error_of([] { nn::ModelSpec::parse_refiner("gcn"); }) ==
-        "refiner spec \"gcn\": unknown refiner \"gcn\" (accepted: igp)");
+        "refiner spec \"gcn\": unknown refiner \"gcn\" (accepted: igp, dsr)");
   CHECK(test::error_of([] { nn::ModelSpec::parse_refiner("igp:width=3"); }) ==
         "refiner spec \"igp:width=3\": unknown key \"width\" for igp (accepted: hidden, features)");
   CHECK(test::error_of([] { nn::ModelSpec::parse_refiner("igp:features=layer3+layer2"); }) ==
