@@ -55,6 +55,7 @@ void write_checkpoint(const Checkpoint& c, const std::string& path, const Proven
   f.write_attr_ints("heatmap_size", {c.heatmap_size[0], c.heatmap_size[1]});
   f.write_attr("head_type", c.head_type);
   f.write_attr("decoding", c.decoding);
+  if (!c.refiner_spec.empty()) f.write_attr("refiner_spec", c.refiner_spec);
   if (c.param_count) f.write_attr_int("params", *c.param_count);
   if (c.gflops) f.write_attr_double("gflops", *c.gflops);
   write_skeleton(f, c.skeleton);
@@ -88,6 +89,7 @@ Checkpoint read_checkpoint(const h5::File& f, bool values) {
   c.heatmap_size = read_size(f, "heatmap_size");
   c.head_type = f.attr_string("head_type");
   c.decoding = f.attr_string("decoding");
+  if (f.has_attr("refiner_spec")) c.refiner_spec = f.attr_string("refiner_spec");
   if (f.has_attr("params")) c.param_count = f.attr_int("params");
   if (f.has_attr("gflops")) c.gflops = f.attr_double("gflops");
   if (!f.is_group("params")) fail(f.file_label(), "/params", "expected a group, found nothing");

@@ -79,6 +79,11 @@ void load_model_weights(nn::PoseModelImpl& model, const Skeleton& skeleton, cons
   const auto spec = model.info().spec;
   if (!(nn::ModelSpec::parse(checkpoint.model_spec) == spec))
     fail(path, "/model_spec", fmt::format("expected {}, found {}", spec.str(), checkpoint.model_spec));
+  const std::string refiner = model.refiner_spec();
+  if (checkpoint.refiner_spec != refiner)
+    fail(path, "/@refiner_spec",
+         fmt::format("expected {}, found {}", refiner.empty() ? "no refiner" : refiner,
+                     checkpoint.refiner_spec.empty() ? "none" : checkpoint.refiner_spec));
   nn::load_named_arrays(model, {checkpoint.params, checkpoint.buffers}, path);
 }
 

@@ -80,6 +80,16 @@ LoaderOptions training_loader_options(const TrainOptions& o, const nn::ModelInfo
   return lo;
 }
 
+// Hands the objective the loader for the run and takes it back when the run ends, also by an
+// exception, before the loader is destroyed.
+struct LoaderAttachment {
+  Objective& objective;
+  LoaderAttachment(Objective& o, const BatchLoader& loader) : objective(o) { o.attach_loader(&loader); }
+  ~LoaderAttachment() { objective.attach_loader(nullptr); }
+  LoaderAttachment(const LoaderAttachment&) = delete;
+  LoaderAttachment& operator=(const LoaderAttachment&) = delete;
+};
+
 // Per-epoch running means of the loss terms, in the objective's order.
 struct LossMeans {
   std::vector<std::pair<std::string, double>> sums;
@@ -174,6 +184,7 @@ TrainResult run_train(const TrainOptions& o, Objective& objective) {
   std::optional<io::Checkpoint> resume_checkpoint;
   auto model = nn::make_model(spec, o.seed);
   if (!o.init.empty()) load_model_weights(*model, train_set.skeleton, io::read_checkpoint(o.init), o.init);
+  objective.extend_model(*model, train_set.skeleton);
   if (resuming) {
     resume_checkpoint = io::read_checkpoint(o.resume);
     load_model_weights(*model, train_set.skeleton, *resume_checkpoint, o.resume);
@@ -193,6 +204,7 @@ TrainResult run_train(const TrainOptions& o, Objective& objective) {
   objective.configure_loader(loader_options);
   const int64_t instances = int64_t(train_set.instances.size());
   BatchLoader loader(train_set.instances, train_set.skeleton, loader_options);
+  const LoaderAttachment attachment(objective, loader);
   const int64_t batches = loader.batches_per_epoch();
 
   RunPosition position;
@@ -246,6 +258,9 @@ TrainResult run_train(const TrainOptions& o, Objective& objective) {
   // The lr of the last step taken, so on_lr_change sees only real changes.
   const int64_t last_step_epoch = position.epoch_samples > 0 ? position.epoch : position.epoch - 1;
   double lr = position.step > 0 ? schedule.lr(int(last_step_epoch), position.step - 1) : -1;
+  // The optimizer is built at the base lr and the checkpoint stores no lr: a run resumed past
+  // a milestone must start at the schedule's lr, not only change it at the next change.
+  if (lr >= 0) set_learning_rate(*optimizer, lr);
   model->train();
   for (int64_t epoch = position.epoch; epoch < o.epochs; ++epoch) {
     const double wall0 = wall_seconds(), cpu0 = cpu_seconds();
