@@ -93,8 +93,14 @@ compare one.ckpt.h5 local.ckpt.h5 differ
 rank2 stop "${common[@]}" -b 3 --sync-bn --dist-timeout 60 --stop-after 2 -o stop.ckpt.h5
 expect_job_status stop "75 75"
 checks=$((checks + 1)); grep -q 'stopped after step 2' stop.rank1.err || fail "rank 1 says it stopped"
+cp stop.ckpt.h5 stopped.ckpt.h5
 expect_status 0 pose-train "${common[@]}" -b 6 --resume stop.ckpt.h5 -o stop.ckpt.h5
 expect_stderr 'resuming stop\.ckpt\.h5 at epoch 1, sample 12 of the epoch \(step 2\)'
 compare one.ckpt.h5 stop.ckpt.h5 2e-5
+
+# The position is a sample of the epoch's order: a smaller dataset cannot hold it.
+pose-synth -q -o small -n 4 --size 96x72 --seed 1 >/dev/null || fail "pose-synth small"
+expect_status 1 pose-train "${common[@]}" --train small/annotations.json -b 6 --resume stopped.ckpt.h5 -o small.ckpt.h5
+expect_stderr 'stopped\.ckpt\.h5:/train: step 2 at sample 12 does not lie in epoch 1 of [0-9]+ samples \(was the dataset changed\?\)'
 
 finish
