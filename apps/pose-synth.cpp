@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
       {"--truncation", "Chance that a person is cut by the image border"},
       {"--occluders", "Chance per person of an object hiding some joints"},
       {"--clutter", "Background clutter and limb-like distractors, 0 to 3"},
-      {"--lr-contrast", "Strength of the left/right shading cue, 0 to 1"},
+      {"--lr-contrast", "Contrast of the left/right helices on the limbs, 0 to 1"},
       {"--pixel-noise", "Sensor noise, standard deviation in grey levels"}};
   std::map<std::string, CLI::Option*> value_opts;
   for (const auto& [name, help] : fractions) value_opts[name] = app.add_option(name, values[name], help)->group(knobs);

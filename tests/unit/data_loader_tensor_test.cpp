@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <cmath>
 #include <string>
 #include <thread>
@@ -329,4 +330,59 @@ TEST_CASE("loader: real COCO images and annotations (runs when ../shared/realdat
   CHECK(samples == int64_t(ds.instances.size()));
   MESSAGE("real COCO: " << samples << " crops, worst round trip " << worst << " heatmap px");
   CHECK(worst < 0.05);
+}
+
+TEST_CASE("loader shards: batch b of every shard together is batch b of one loader of batch B*count") {
+  test::ScratchDir dir("loader-shard");
+  const auto instances = write_dataset(dir, 11, 1);  // odd: the last shard batch is padded
+  const Skeleton& coco = Skeleton::load("coco17");
+  LoaderOptions whole = small_options(0);
+  whole.batch_size = 4;
+  whole.targets.simcc = whole.targets.regression = false;
+  BatchLoader single(instances, coco, whole);
+  LoaderOptions half = whole;
+  half.batch_size = 2;
+  half.shard_count = 2;
+  half.workers = 1;
+  std::vector<std::unique_ptr<BatchLoader>> shards;
+  for (int r = 0; r < 2; ++r) {
+    half.shard_index = r;
+    shards.push_back(std::make_unique<BatchLoader>(instances, coco, half));
+  }
+  CHECK(single.batches_per_epoch() == 3);
+  CHECK(shards[0]->batches_per_epoch() == 3);  // 6 samples each, 12 with one repeated
+
+  for (int64_t skip : {0, 5}) {
+    CAPTURE(skip);
+    const auto reference = epoch(single, 2);
+    std::vector<int64_t> expected;
+    for (const auto& b : reference)
+      for (int64_t i = 0; i < b.size(); ++i) expected.push_back(b.indices[i].item<int64_t>());
+    expected.erase(expected.begin(), expected.begin() + skip);
+    for (auto& s : shards) s->start_epoch(2, 0, skip);
+    std::vector<int64_t> joined;
+    for (int64_t b = 0; b < shards[0]->batches_in_epoch(); ++b) {
+      auto b0 = shards[0]->next(), b1 = shards[1]->next();
+      REQUIRE((b0 && b1));
+      REQUIRE(b0->size() == b1->size());  // equal shard sizes: the mean of the means is the mean
+      // Interleaved: shard r holds positions r, r + 2, ... of the batch of B*count.
+      for (int64_t i = 0; i < b0->size(); ++i) {
+        joined.push_back(b0->indices[i].item<int64_t>());
+        joined.push_back(b1->indices[i].item<int64_t>());
+        // A sample's crop and augmentation depend on (seed, epoch, sample), not on the shard.
+        const int64_t index = b0->indices[i].item<int64_t>();
+        for (const auto& rb : reference)
+          for (int64_t k = 0; k < rb.size(); ++k)
+            if (rb.indices[k].item<int64_t>() == index) CHECK(at::equal(rb.images[k], b0->images[i]));
+      }
+    }
+    CHECK_FALSE(shards[0]->next());
+    // Padding repeats the start of what was left of the order.
+    const size_t pad = (2 - expected.size() % 2) % 2;
+    for (size_t i = 0; i < pad; ++i) expected.push_back(expected[i]);
+    CHECK(joined == expected);
+  }
+  half.shard_index = 2;
+  CHECK(test::error_of([&] { BatchLoader bad(instances, coco, half); }) ==
+        "loader shard 2 of 2: expected 0 <= index < count");
 }

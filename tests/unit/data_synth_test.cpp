@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <opencv2/imgproc.hpp>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -163,6 +164,89 @@ TEST_CASE("synth: visible joints are visible in the pixels, hidden ones are cove
   CHECK(hidden_by_person > 5);
   REQUIRE(occluder_pixels > 1000);
   CHECK(repainted > 0.95 * occluder_pixels);  // the owner buffer follows the paint
+}
+
+namespace {
+
+// Per limb with enough interior pixels: the handedness of its stripes, from the luminance
+// gradient in the limb's frame (u along start -> end, v = cross(axis, offset) as the
+// rasteriser has it). A left helix (lines u + v = c) has gu·gv > 0, a right one gu·gv < 0.
+struct Handedness {
+  int as_labelled[2] = {0, 0}, limbs[2] = {0, 0};  // [facing away, facing the camera]
+};
+
+Handedness limb_handedness(const SynthOptions& o) {
+  const SceneKnobs knobs = resolve_knobs(o);
+  const auto points = body_points_for(Skeleton::load("coco17"));
+  struct Limb {
+    BodyPart part;
+    BodyPoint from, to;
+    bool left, sleeve;
+  };
+  const Limb limbs[] = {{BodyPart::left_upper_arm, BodyPoint::left_shoulder, BodyPoint::left_elbow, true, false},
+                        {BodyPart::right_upper_arm, BodyPoint::right_shoulder, BodyPoint::right_elbow, false, false},
+                        {BodyPart::left_forearm, BodyPoint::left_elbow, BodyPoint::left_wrist, true, true},
+                        {BodyPart::right_forearm, BodyPoint::right_elbow, BodyPoint::right_wrist, false, true},
+                        {BodyPart::left_thigh, BodyPoint::left_hip, BodyPoint::left_knee, true, false},
+                        {BodyPart::right_thigh, BodyPoint::right_hip, BodyPoint::right_knee, false, false},
+                        {BodyPart::left_shin, BodyPoint::left_knee, BodyPoint::left_ankle, true, false},
+                        {BodyPart::right_shin, BodyPoint::right_knee, BodyPoint::right_ankle, false, false}};
+  Handedness out;
+  for (int64_t i = 0; i < 30; ++i) {
+    const SynthSample s = make_sample(o, knobs, points, i);
+    cv::Mat grey, gx, gy;
+    cv::cvtColor(s.rendered.image, grey, cv::COLOR_BGR2GRAY);
+    cv::Sobel(grey, gx, CV_32F, 1, 0);
+    cv::Sobel(grey, gy, CV_32F, 0, 1);
+    for (size_t person = 0; person < s.scene.people.size(); ++person) {
+      const Body& body = s.scene.people[person];
+      for (const Limb& limb : limbs) {
+        if (limb.sleeve && !body.look.long_sleeves) continue;  // a bare forearm has no stripes
+        const Point2 d = body.points[static_cast<int>(limb.to)] - body.points[static_cast<int>(limb.from)];
+        const double len = length(d);
+        if (len < 1) continue;
+        const Point2 axis = d * (1 / len), across{-axis.y, axis.x};
+        const int code = owner_code(static_cast<int>(person), limb.part);
+        double sum = 0;
+        int count = 0;
+        for (int y = 1; y + 1 < o.height; ++y)
+          for (int x = 1; x + 1 < o.width; ++x) {
+            const auto& own = s.rendered.owner;
+            if (own(y, x) != code || own(y - 1, x) != code || own(y + 1, x) != code || own(y, x - 1) != code ||
+                own(y, x + 1) != code)
+              continue;
+            const Point2 g{gx.at<float>(y, x), gy.at<float>(y, x)};
+            sum += dot(g, axis) * dot(g, across);
+            ++count;
+          }
+        if (count < 30) continue;
+        const int facing = body.facing_camera;
+        ++out.limbs[facing];
+        out.as_labelled[facing] += (sum > 0) == limb.left;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+// Flip augmentation mirrors the pixels and swaps the left/right labels, so a cue that tells
+// the sides apart must be chiral: a mirrored left helix is a right helix. Achiral cues tied
+// to one side (a colour, a lit side) are contradicted by every mirrored sample.
+TEST_CASE("synth: left limbs wear left-handed helices and right limbs right-handed ones, whichever way the person faces") {
+  SynthOptions o = small_options("unused");
+  const Handedness easy = limb_handedness(o);
+  for (int facing : {0, 1}) {
+    CAPTURE(facing);
+    REQUIRE(easy.limbs[facing] > 20);
+    CHECK(easy.as_labelled[facing] >= 0.9 * easy.limbs[facing]);
+  }
+  o.overrides.lr_contrast = 0;  // the clothes' own patterns: no handedness
+  const Handedness none = limb_handedness(o);
+  const int limbs = none.limbs[0] + none.limbs[1], as_labelled = none.as_labelled[0] + none.as_labelled[1];
+  CHECK(as_labelled > 0.25 * limbs);
+  CHECK(as_labelled < 0.75 * limbs);
 }
 
 TEST_CASE("synth: v=0 exactly for joints outside the image; boxes and areas come from the pixels") {

@@ -29,6 +29,7 @@ struct Fixture {
   test::ScratchDir dir{"teacher"};
   std::string annotations;
   Dataset data;
+  std::string decoding = "unbiased";  // the dump's target convention attribute; "" = none
   Fixture() {
     SynthOptions o;
     o.output_dir = dir.file("synth");
@@ -61,7 +62,7 @@ struct Fixture {
     layout.skeleton = sk;
     layout.model_spec = "fixture";
     layout.input_size = {kDumpW, kDumpH};
-    layout.attributes["decoding"] = "unbiased";
+    if (!decoding.empty()) layout.attributes["decoding"] = decoding;
     layout.attributes["boxes"] = boxes;
     layout.attributes["padding"] = "1.5";
     const std::string path = dir.file(name);
@@ -256,6 +257,12 @@ TEST_CASE("stored teacher: refusals before training name the file, the place, ex
     CHECK(test::error_of([&] { stored(path); }) ==
           path + ":/@boxes: expected teacher maps on ground-truth boxes, found detections (their sample ids are "
                  "positions in the detection file, not annotation ids)");
+  }
+  SUBCASE("no crop geometry") {
+    f.decoding.clear();
+    const std::string path = f.write_dump("nodecoding.hm.h5");
+    CHECK(test::error_of([&] { stored(path); }) ==
+          path + ":/@decoding: expected the dump's target convention (hrnet, unbiased or udp), found none");
   }
   SUBCASE("an unfinished dump") {
     const std::string path = f.write_dump("part.hm.h5", {}, "ground-truth", nullptr, false);

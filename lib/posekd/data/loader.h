@@ -55,6 +55,11 @@ struct LoaderOptions {
   uint64_t seed = 0;
   bool shuffle = true;
   bool drop_last = false;
+  // Data-parallel sharding, as PyTorch's DistributedSampler: each epoch's order is padded by
+  // repeating its start to a multiple of shard_count, and this loader takes every
+  // shard_count-th sample from position shard_index. So batch b of every shard together is
+  // the order's positions [b*B*count, (b+1)*B*count): what one loader of batch B*count takes.
+  int shard_index = 0, shard_count = 1;
   bool augment = true;  // false: the plain crop (evaluation, dumps)
   AugmentOptions augmentation;
   double padding = 1.25;
@@ -96,10 +101,15 @@ class BatchLoader {
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;
 
+  // Of this shard, for a whole epoch.
   int64_t batches_per_epoch() const;
   // Starts (or restarts) an epoch: its shuffled order, and the workers. `first_batch` > 0
-  // skips the batches before it without building them (a resumed run continues mid-epoch).
-  void start_epoch(int64_t epoch, int64_t first_batch = 0);
+  // skips this shard's batches before it without building them (a resumed run continues
+  // mid-epoch). `skip_samples` > 0 drops that many samples of the whole order before sharding
+  // (a run resumed with another world size or batch size; batch indices then restart at 0).
+  void start_epoch(int64_t epoch, int64_t first_batch = 0, int64_t skip_samples = 0);
+  // Of this shard, in the epoch started last.
+  int64_t batches_in_epoch() const;
   // The next batch of the current epoch (epoch 0 when none was started), nullopt after the
   // last. Rethrows a worker's error (an unreadable image names its file).
   std::optional<Batch> next();

@@ -87,7 +87,7 @@ AugParams BatchLoader::State::params_for(size_t index, int64_t for_epoch) const 
 
 Batch BatchLoader::State::build(int64_t b) const {
   const size_t first = size_t(b) * size_t(options.batch_size);
-  const size_t count = std::min(size_t(options.batch_size), instances.size() - first);
+  const size_t count = std::min(size_t(options.batch_size), order.size() - first);
   std::vector<size_t> indices(order.begin() + long(first), order.begin() + long(first + count));
   std::vector<AugParams> params;
   for (size_t index : indices) params.push_back(params_for(index, epoch));
@@ -231,6 +231,9 @@ BatchLoader::BatchLoader(std::vector<Instance> instances, const Skeleton& skelet
   if (options.batch_size < 1) throw UsageError("batch size must be at least 1, found " + std::to_string(options.batch_size));
   if (options.workers < 0) throw UsageError("worker count must be 0 or more, found " + std::to_string(options.workers));
   if (options.prefetch < 1) throw UsageError("prefetch must be at least 1 batch, found " + std::to_string(options.prefetch));
+  if (options.shard_count < 1 || options.shard_index < 0 || options.shard_index >= options.shard_count)
+    throw UsageError(fmt::format("loader shard {} of {}: expected 0 <= index < count", options.shard_index,
+                                 options.shard_count));
   if (instances.empty()) throw UsageError("the batch loader got no instances");
   s.num_joints = skeleton.num_joints();
   for (const auto& inst : instances) {
@@ -252,20 +255,42 @@ BatchLoader::BatchLoader(std::vector<Instance> instances, const Skeleton& skelet
 
 BatchLoader::~BatchLoader() { state_->stop(); }
 
-int64_t BatchLoader::batches_per_epoch() const {
-  const auto n = int64_t(state_->instances.size()), b = int64_t(state_->options.batch_size);
-  return state_->options.drop_last ? n / b : (n + b - 1) / b;
+namespace {
+
+int64_t batches_of_shard(int64_t shard_samples, const LoaderOptions& o) {
+  const int64_t b = o.batch_size;
+  return o.drop_last ? shard_samples / b : (shard_samples + b - 1) / b;
 }
 
-void BatchLoader::start_epoch(int64_t epoch, int64_t first_batch) {
+// Positions [skip, end) of `order`, padded with its own start to a multiple of `count`
+// (cyclically when fewer than `count` remain), then every count-th from `index`.
+std::vector<size_t> shard_of(const std::vector<size_t>& order, size_t skip, int index, int count) {
+  const size_t n = order.size() - std::min(skip, order.size());
+  if (n == 0) return {};
+  const size_t padded = (n + size_t(count) - 1) / size_t(count) * size_t(count);
+  std::vector<size_t> shard;
+  for (size_t p = size_t(index); p < padded; p += size_t(count)) shard.push_back(order[skip + p % n]);
+  return shard;
+}
+
+}  // namespace
+
+int64_t BatchLoader::batches_per_epoch() const {
+  const auto& o = state_->options;
+  return batches_of_shard((int64_t(state_->instances.size()) + o.shard_count - 1) / o.shard_count, o);
+}
+
+int64_t BatchLoader::batches_in_epoch() const {
+  return state_->started ? state_->num_batches : batches_per_epoch();
+}
+
+void BatchLoader::start_epoch(int64_t epoch, int64_t first_batch, int64_t skip_samples) {
   auto& s = *state_;
   s.stop();
   s.stopping = false;
   s.error = nullptr;
   s.ready.clear();
   s.epoch = epoch;
-  s.num_batches = batches_per_epoch();
-  s.next_to_build = s.next_to_take = std::clamp<int64_t>(first_batch, 0, s.num_batches);
   s.built = 0;
   s.order.resize(s.instances.size());
   std::iota(s.order.begin(), s.order.end(), size_t(0));
@@ -273,6 +298,11 @@ void BatchLoader::start_epoch(int64_t epoch, int64_t first_batch) {
     SampleRng rng = SampleRng::for_sample(s.options.seed, uint64_t(epoch), kShuffleStream);
     for (size_t i = s.order.size(); i > 1; --i) std::swap(s.order[i - 1], s.order[rng.below(i)]);
   }
+  const size_t skip = size_t(std::max<int64_t>(skip_samples, 0));
+  if (s.options.shard_count > 1 || skip > 0)
+    s.order = shard_of(s.order, skip, s.options.shard_index, s.options.shard_count);
+  s.num_batches = batches_of_shard(int64_t(s.order.size()), s.options);
+  s.next_to_build = s.next_to_take = std::clamp<int64_t>(first_batch, 0, s.num_batches);
   s.started = true;
   if (s.options.on_epoch_order)
     s.options.on_epoch_order(epoch, s.order, size_t(s.next_to_build) * size_t(s.options.batch_size));

@@ -41,7 +41,9 @@ struct Colour {
   float b = 0, g = 0, r = 0;
 };
 
-enum class Pattern { plain, stripes, checks };
+// Helices are stripes at 45° to a capsule's axis, of one handedness: mirroring the image turns
+// one into the other, so they tell left from right in a way flip augmentation keeps true.
+enum class Pattern { plain, stripes, checks, left_helix, right_helix };
 
 struct Look {
   Colour skin, hair, shirt, pants, shoes, emblem;
@@ -49,11 +51,15 @@ struct Look {
   double pattern_period = 6;  // pixels
   bool long_sleeves = true;
   bool emblem_on_chest = false;  // only ever on the front: a facing cue
-  // Left limbs are lit, right limbs shaded, by this fraction: the left/right cue.
+  // The left/right cue: sleeves and trouser legs carry left-handed helices on the left limbs,
+  // right-handed ones on the right, with this contrast (0: the clothes' own patterns). A
+  // mirrored image is then a valid sample with left and right swapped, as flip augmentation
+  // with pair swapping assumes; an achiral cue tied to one side (a colour, a lit side) would
+  // be contradicted by every mirrored sample.
+  double helix_depth = 0;
+  // The side of the body towards the light is brighter by this fraction. The light comes from
+  // the image's left or right, never from an anatomical side: shading is appearance variety.
   double side_shading = 0.3;
-  // Where the light comes from, in the image: the side of the body towards it is brighter.
-  // Never tied to anatomy, so a mirrored image is a valid sample too and flip augmentation
-  // with pair swapping sees consistent cues; left/right is told by facing cues.
   bool light_from_image_left = true;
 };
 
@@ -78,7 +84,7 @@ struct Body {
 
 struct PoseRanges {
   double articulation = 0.6;  // 0..1 scales every limb angle range
-  double lr_contrast = 1.0;   // 0..1
+  double lr_contrast = 1.0;   // 0..1, contrast of the limbs' helices
 };
 
 // A body posed at the origin with its pelvis at (0, 0), `height_px` tall when standing,

@@ -27,7 +27,11 @@ Canvas::Canvas(int width, int height) : colour_(height, width, cv::Vec3f(0, 0, 0
 void Canvas::shade(int x, int y, float coverage, const Paint& paint, double u, double v, double rim, Point2 p, Point2 centre,
                    double half_width, int owner) {
   double f = paint.brightness;
-  if (paint.pattern != Pattern::plain) {
+  if (paint.pattern == Pattern::left_helix || paint.pattern == Pattern::right_helix) {
+    // Lines u ± v = const; reversing the axis flips u and v together and keeps them.
+    const double handed = paint.pattern == Pattern::left_helix ? 1.0 : -1.0;
+    f *= 1 + paint.depth * clamp1(3 * std::sin(kTwoPi * (u + handed * v) / (paint.period * std::sqrt(2.0))));
+  } else if (paint.pattern != Pattern::plain) {
     // Square-ish waves (a clipped sine) so that stripes survive JPEG and downscaling.
     const double along = clamp1(3 * std::sin(kTwoPi * u / paint.period));
     const double across = paint.pattern == Pattern::checks ? clamp1(3 * std::sin(kTwoPi * v / paint.period)) : 1.0;

@@ -45,8 +45,8 @@ Look sample_look(Rng& rng, bool facing_camera, double lr_contrast) {
   look.pattern_period = rng.uniform(4, 9);
   look.long_sleeves = rng.chance(0.6);
   look.emblem_on_chest = facing_camera && rng.chance(0.75);
-  look.side_shading = 0.3 * lr_contrast;
   look.light_from_image_left = rng.chance(0.5);
+  look.helix_depth = kFullHelixDepth * lr_contrast;
   return look;
 }
 

@@ -10,6 +10,9 @@ namespace posekd::synth {
 Colour from_hsv(double hue, double saturation, double value);
 Colour scaled(Colour c, double factor);
 
+// The helices' brightness contrast at --lr-contrast 1: ± this fraction.
+constexpr double kFullHelixDepth = 0.4;
+
 Look sample_look(Rng& rng, bool facing_camera, double lr_contrast);
 
 }  // namespace posekd::synth

@@ -119,6 +119,19 @@ void paint_limb(Canvas& canvas, const Body& b, BodyPart part, BodyPoint from, Bo
   canvas.capsule(pt(b, from), pt(b, to), r0(b, part), r1(b, part), paint, owner);
 }
 
+// A sleeve or trouser leg: the left/right helices when the look has them (a period that
+// scales with the limb, so that it survives the crop's downscaling), else the cloth's own.
+Paint limb_cloth(const Body& b, BodyPart part, bool left, Colour colour, Pattern own, double brightness) {
+  const Look& look = b.look;
+  Paint p = cloth(look, colour, own, brightness);
+  if (look.helix_depth > 0) {
+    p.pattern = left ? Pattern::left_helix : Pattern::right_helix;
+    p.depth = look.helix_depth;
+    p.period = std::max(5.0, 1.2 * r0(b, part));
+  }
+  return p;
+}
+
 }  // namespace
 
 void paint_body(Canvas& canvas, const Body& b, int person) {
@@ -139,7 +152,8 @@ void paint_body(Canvas& canvas, const Body& b, int person) {
         const bool left = part == BodyPart::left_upper_arm;
         paint_limb(canvas, b, part, left ? BodyPoint::left_shoulder : BodyPoint::right_shoulder,
                    left ? BodyPoint::left_elbow : BodyPoint::right_elbow,
-                   cloth(look, look.shirt, look.shirt_pattern, left ? left_brightness : right_brightness), owner);
+                   limb_cloth(b, part, left, look.shirt, look.shirt_pattern, left ? left_brightness : right_brightness),
+                   owner);
         break;
       }
       case BodyPart::left_forearm:
@@ -148,7 +162,8 @@ void paint_body(Canvas& canvas, const Body& b, int person) {
         const BodyPoint elbow = left ? BodyPoint::left_elbow : BodyPoint::right_elbow;
         const BodyPoint wrist = left ? BodyPoint::left_wrist : BodyPoint::right_wrist;
         const double brightness = left ? left_brightness : right_brightness;
-        const Paint sleeve = look.long_sleeves ? cloth(look, look.shirt, look.shirt_pattern, brightness) : skin(look, brightness);
+        const Paint sleeve = look.long_sleeves ? limb_cloth(b, part, left, look.shirt, look.shirt_pattern, brightness)
+                                               : skin(look, brightness);
         paint_limb(canvas, b, part, elbow, wrist, sleeve, owner);
         const Point2 dir = unit(pt(b, wrist) - pt(b, elbow));
         const double hand = 0.036 * b.pixels_per_unit;
@@ -160,7 +175,8 @@ void paint_body(Canvas& canvas, const Body& b, int person) {
         const bool left = part == BodyPart::left_thigh;
         paint_limb(canvas, b, part, left ? BodyPoint::left_hip : BodyPoint::right_hip,
                    left ? BodyPoint::left_knee : BodyPoint::right_knee,
-                   cloth(look, look.pants, look.pants_pattern, left ? left_brightness : right_brightness), owner);
+                   limb_cloth(b, part, left, look.pants, look.pants_pattern, left ? left_brightness : right_brightness),
+                   owner);
         break;
       }
       case BodyPart::left_shin:
@@ -169,7 +185,8 @@ void paint_body(Canvas& canvas, const Body& b, int person) {
         const BodyPoint knee = left ? BodyPoint::left_knee : BodyPoint::right_knee;
         const BodyPoint ankle = left ? BodyPoint::left_ankle : BodyPoint::right_ankle;
         const double brightness = left ? left_brightness : right_brightness;
-        paint_limb(canvas, b, part, knee, ankle, cloth(look, look.pants, look.pants_pattern, brightness), owner);
+        paint_limb(canvas, b, part, knee, ankle, limb_cloth(b, part, left, look.pants, look.pants_pattern, brightness),
+                   owner);
         const Point2 dir = unit(pt(b, ankle) - pt(b, knee));
         const Point2 outward = (left ? b.person_left : -b.person_left);
         const double foot = 0.05 * b.pixels_per_unit;

@@ -55,6 +55,7 @@ void write_checkpoint(const Checkpoint& c, const std::string& path, const Proven
   f.write_attr_ints("heatmap_size", {c.heatmap_size[0], c.heatmap_size[1]});
   f.write_attr("head_type", c.head_type);
   f.write_attr("decoding", c.decoding);
+  if (!c.refiner_spec.empty()) f.write_attr("refiner_spec", c.refiner_spec);
   if (c.param_count) f.write_attr_int("params", *c.param_count);
   if (c.gflops) f.write_attr_double("gflops", *c.gflops);
   write_skeleton(f, c.skeleton);
@@ -65,6 +66,7 @@ void write_checkpoint(const Checkpoint& c, const std::string& path, const Proven
     h5::Group t = f.create_group("train");
     t.write_attr_int("epoch", c.train->epoch);
     t.write_attr_int("step", c.train->step);
+    if (c.train->epoch_samples >= 0) t.write_attr_int("epoch_samples", c.train->epoch_samples);
     t.write_attr_double("best_metric", c.train->best_metric);
     t.write_attr("best_metric_name", c.train->best_metric_name);
     t.write_dataset("rng_state", c.train->rng_state, {static_cast<int64_t>(c.train->rng_state.size())});
@@ -87,6 +89,7 @@ Checkpoint read_checkpoint(const h5::File& f, bool values) {
   c.heatmap_size = read_size(f, "heatmap_size");
   c.head_type = f.attr_string("head_type");
   c.decoding = f.attr_string("decoding");
+  if (f.has_attr("refiner_spec")) c.refiner_spec = f.attr_string("refiner_spec");
   if (f.has_attr("params")) c.param_count = f.attr_int("params");
   if (f.has_attr("gflops")) c.gflops = f.attr_double("gflops");
   if (!f.is_group("params")) fail(f.file_label(), "/params", "expected a group, found nothing");
@@ -98,6 +101,7 @@ Checkpoint read_checkpoint(const h5::File& f, bool values) {
     TrainState s;
     s.epoch = t.attr_int("epoch");
     s.step = t.attr_int("step");
+    if (t.has_attr("epoch_samples")) s.epoch_samples = t.attr_int("epoch_samples");
     s.best_metric = t.attr_double("best_metric");
     s.best_metric_name = t.attr_string("best_metric_name");
     if (t.exists("rng_state")) {

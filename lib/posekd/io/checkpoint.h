@@ -4,7 +4,7 @@
 // a LibTorch module into such arrays is the torch side's job.
 //
 //   /              format, format_version, provenance, model_spec, skeleton, input_size,
-//                  heatmap_size, head_type, decoding, [params], [gflops]
+//                  heatmap_size, head_type, decoding, [params], [gflops], [refiner_spec]
 //   /skeleton      names, flip_pairs, edges, sigmas
 //   /params/<name>, /buffers/<name>, /extra/<name>     float32 arrays
 //   /train         @epoch @step @best_metric @best_metric_name, rng_state [n] uint8,
@@ -30,6 +30,9 @@ struct NamedArray {
 struct TrainState {
   int64_t epoch = 0;
   int64_t step = 0;
+  // Samples of the current epoch already trained, over all ranks of a data-parallel job, so a
+  // run resumes mid-epoch with another world size or batch size. -1: not recorded (older files).
+  int64_t epoch_samples = -1;
   double best_metric = 0;
   std::string best_metric_name;  // "AP"; empty when no evaluation ran yet
   std::vector<uint8_t> rng_state;
@@ -43,6 +46,9 @@ struct Checkpoint {
   std::array<int64_t, 2> heatmap_size{0, 0};  // width, height
   std::string head_type;                      // "heatmap", "simcc", "regression"
   std::string decoding;                       // the codec's default decoding spec
+  // A refiner trained on top of the model (pose-refine-gcn), "igp:hidden=128,features=auto";
+  // its arrays are /params/refiner.* and /buffers/refiner.*. Empty: none.
+  std::string refiner_spec;
   std::optional<int64_t> param_count;
   std::optional<double> gflops;
   std::vector<NamedArray> params;

@@ -17,6 +17,7 @@ namespace {
 void describe_checkpoint(const h5::File& f, FileDescription& d) {
   const Checkpoint c = read_checkpoint(f, false);
   d.model_spec = c.model_spec;
+  d.refiner_spec = c.refiner_spec;
   d.skeleton = c.skeleton.name;
   d.joints = c.skeleton.num_joints();
   d.input_size = c.input_size;

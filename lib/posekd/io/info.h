@@ -40,6 +40,7 @@ struct FileDescription {
   std::string format;
   int64_t format_version = 0;
   std::string model_spec;
+  std::string refiner_spec;  // checkpoints of pose-refine-gcn
   std::string skeleton;
   int64_t joints = 0;
   // Checkpoints.

@@ -63,6 +63,7 @@ std::string describe_text(const FileDescription& d) {
   std::string out = fmt::format("{}: {}, format_version {}\n", d.file, d.format, d.format_version);
   const auto line = [&](const std::string& key, const std::string& value) { out += fmt::format("  {:<14}{}\n", key, value); };
   if (!d.model_spec.empty()) line("model_spec", d.model_spec);
+  if (!d.refiner_spec.empty()) line("refiner_spec", d.refiner_spec);
   if (!d.skeleton.empty()) line("skeleton", fmt::format("{} ({} joints)", d.skeleton, d.joints));
   if (d.input_size[0] > 0) line("input_size", fmt::format("{}x{} (width x height)", d.input_size[0], d.input_size[1]));
   if (d.heatmap_size[0] > 0) line("heatmap_size", fmt::format("{}x{}", d.heatmap_size[0], d.heatmap_size[1]));
@@ -118,6 +119,7 @@ std::string describe_json(const FileDescription& d) {
   JsonObject o;
   o.str("file", d.file).str("format", d.format).num("format_version", d.format_version);
   if (!d.model_spec.empty()) o.str("model_spec", d.model_spec);
+  if (!d.refiner_spec.empty()) o.str("refiner_spec", d.refiner_spec);
   if (!d.skeleton.empty()) o.str("skeleton", d.skeleton).num("joints", d.joints);
   if (d.input_size[0] > 0) o.raw("input_size", json_shape({d.input_size[0], d.input_size[1]}));
   if (d.heatmap_size[0] > 0) o.raw("heatmap_size", json_shape({d.heatmap_size[0], d.heatmap_size[1]}));

@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "posekd/core/error.h"
 #include "posekd/nn/hourglass.h"
 #include "posekd/nn/hrnet.h"
 #include "posekd/nn/init.h"
+#include "posekd/nn/refiner.h"
 #include "posekd/nn/simple_baseline.h"
 #include "posekd/nn/tokenpose.h"
 
@@ -92,6 +94,37 @@ ModelOutputs PoseModelImpl::forward(const torch::Tensor& images) {
       images.size(3) != info_.input.width)
     throw Error(fmt::format("{}: input images: expected [N,3,{},{}], found {}", info_.spec.str(), info_.input.height,
                             info_.input.width, sizes_text(images)));
+  if (!refiner_) return forward_base(images);
+  ModelOutputs out;
+  {
+    std::optional<torch::NoGradGuard> no_grad;
+    if (base_frozen_) no_grad.emplace();
+    out = forward_base(images);
+  }
+  refiner_->refine(out);
+  return out;
+}
+
+void PoseModelImpl::set_refiner(Refiner refiner, bool freeze_base) {
+  if (refiner_) throw Error(fmt::format("model {}: a refiner is already attached", info_.spec.str()));
+  if (!refiner) throw Error(fmt::format("model {}: no refiner to attach", info_.spec.str()));
+  if (freeze_base)
+    for (auto& p : parameters()) p.set_requires_grad(false);
+  refiner_ = register_module("refiner", std::move(refiner));
+  base_frozen_ = freeze_base;
+  train(is_training());
+}
+
+std::string PoseModelImpl::refiner_spec() const { return refiner_ ? refiner_->spec().str() : std::string(); }
+
+void PoseModelImpl::train(bool on) {
+  torch::nn::Module::train(on);
+  if (!base_frozen()) return;
+  for (const auto& child : named_children())
+    if (child.key() != "refiner") child.value()->eval();
+}
+
+ModelOutputs PoseModelImpl::forward_base(const torch::Tensor& images) {
   Trunk trunk = forward_trunk(images);
   ModelOutputs out;
   out.features = std::move(trunk.features);

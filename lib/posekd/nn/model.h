@@ -34,6 +34,9 @@ struct ModelOutputs {
   // Intermediate feature maps for feature distillation and the refiners, ordered from low to
   // high resolution; at least three.
   std::vector<NamedFeature> features;
+  // Refiners that regress coordinates (igp): every stage's [N,K,2] in `coords`' units, each
+  // supervised; the last is `coords`.
+  std::vector<torch::Tensor> coord_stages;
 
   const torch::Tensor& final_heatmaps() const;
   const torch::Tensor& feature(const std::string& name) const;
@@ -48,11 +51,27 @@ struct ModelInfo {
   int stacks = 1;  // heatmaps per forward
 };
 
+class RefinerImpl;
+using Refiner = std::shared_ptr<RefinerImpl>;
+
 class PoseModelImpl : public torch::nn::Module {
  public:
-  // Checks that `images` is [N,3,H,W] at the model's input size.
+  // Checks that `images` is [N,3,H,W] at the model's input size. With a refiner, the refined
+  // outputs.
   ModelOutputs forward(const torch::Tensor& images);
   const ModelInfo& info() const { return info_; }
+
+  // A refiner (pose-refine-gcn) becomes the submodule "refiner", so its parameters are the
+  // model's "refiner.*" and every tool that runs the model gets refined outputs. A frozen
+  // base gets no gradients (requires_grad off), runs without autograd and stays in eval
+  // mode whatever train() says, so its BatchNorm statistics do not move. Use
+  // nn::attach_refiner (nn/refiner.h), which builds the refiner for this model.
+  void set_refiner(Refiner refiner, bool freeze_base);
+  const Refiner& refiner() const { return refiner_; }
+  // The refiner's canonical spec, "" without one (the checkpoint's refiner_spec).
+  std::string refiner_spec() const;
+  bool base_frozen() const { return refiner_ && base_frozen_; }
+  void train(bool on = true) override;
 
  protected:
   explicit PoseModelImpl(ModelInfo info) : info_(std::move(info)) {}
@@ -65,6 +84,7 @@ class PoseModelImpl : public torch::nn::Module {
     std::vector<torch::Tensor> heatmaps;
   };
   virtual Trunk forward_trunk(const torch::Tensor& images) = 0;
+  ModelOutputs forward_base(const torch::Tensor& images);
 
   // Registers the head on this module under the reference implementations' attribute names:
   // final_layer (HRNet, SimpleBaseline), mlp_head_x/mlp_head_y (SimCC), transformer
@@ -78,6 +98,8 @@ class PoseModelImpl : public torch::nn::Module {
   torch::nn::Conv2d final_layer_{nullptr};
   torch::nn::Linear mlp_head_x_{nullptr}, mlp_head_y_{nullptr};
   TokenTransformer transformer_{nullptr};
+  Refiner refiner_;
+  bool base_frozen_ = false;
 };
 
 using PoseModel = std::shared_ptr<PoseModelImpl>;

@@ -12,7 +12,7 @@
 namespace posekd::nn {
 namespace {
 
-enum class Kind { integer, real, choice, size };
+enum class Kind { integer, real, choice, size, names };
 
 struct KeyRule {
   std::string key;
@@ -36,6 +36,8 @@ KeyRule choice(std::string key, std::vector<std::string> set) {
   return {std::move(key), first, Kind::choice, 0, 0, std::move(set)};
 }
 KeyRule size(std::string key, std::string fallback) { return {std::move(key), std::move(fallback), Kind::size, 1, 4096, {}}; }
+// "auto" or exactly `count` names joined by '+' (commas separate keys): "layer3+layer2+deconv_layers".
+KeyRule names(std::string key, int count) { return {std::move(key), "auto", Kind::names, double(count), double(count), {}}; }
 
 std::vector<KeyRule> token_rules(int dim, int layers, int heads) {
   return {integer("dim", dim, 8, 4096), integer("layers", layers, 1, 64), integer("heads", heads, 1, 64),
@@ -74,6 +76,17 @@ std::vector<KeyRule> rules_for(const std::string& model, const std::string& head
     for (auto& r : token_rules(192, 4, 8)) rules.push_back(r);
   }
   return rules;
+}
+
+// Keys per refiner (pose-refine-gcn). Defaults follow the papers: OPEC-Net's GCN width 128 and
+// its three image features, coarse to fine.
+std::vector<KeyRule> refiner_rules_for(const std::string& refiner, const std::string& text) {
+  if (refiner == "igp") return {integer("hidden", 128, 4, 4096), names("features", 3)};
+  // DDSR's DSR×4, anchor threshold τ and the width of its FCs on vectorised maps (nn/dsr.h).
+  if (refiner == "dsr") return {integer("stages", 4, 1, 16), real("tau", "0.75", 0, 1), integer("width", 64, 0, 65536)};
+  std::string accepted;
+  for (const auto& n : ModelSpec::refiner_names()) accepted += (accepted.empty() ? "" : ", ") + n;
+  throw UsageError(fmt::format("refiner spec \"{}\": unknown refiner \"{}\" (accepted: {})", text, refiner, accepted));
 }
 
 std::string join(const std::vector<std::string>& items) {
@@ -127,6 +140,17 @@ std::string canonical(const KeyRule& rule, const std::string& value) {
       InputSize s;
       return parse_size(value, s) ? fmt::format("{}x{}", s.height, s.width) : "";
     }
+    case Kind::names: {
+      if (value == "auto") return value;
+      size_t count = 0, start = 0;
+      while (start <= value.size()) {
+        const size_t plus = std::min(value.find('+', start), value.size());
+        if (plus == start) return {};
+        ++count;
+        start = plus + 1;
+      }
+      return double(count) == rule.min ? value : "";
+    }
   }
   return {};
 }
@@ -142,6 +166,8 @@ std::string expectation(const KeyRule& rule) {
       return "one of " + join(rule.choices);
     case Kind::size:
       return "HEIGHTxWIDTH, e.g. 256x192";
+    case Kind::names:
+      return fmt::format("auto or {} feature names joined by '+'", rule.min);
   }
   return {};
 }
@@ -162,7 +188,23 @@ const char* head_name(HeadType head) {
 
 std::vector<std::string> ModelSpec::model_names() { return {"hourglass", "resnet", "hrnet", "tokenpose"}; }
 
+std::vector<std::string> ModelSpec::refiner_names() { return {"igp", "dsr"}; }
+
 ModelSpec ModelSpec::parse(const std::string& text) {
+  return parse_with(text, "model", [&](const std::string& name, const std::map<std::string, std::string>& given) {
+    const auto head = given.find("head");
+    return rules_for(name, head == given.end() ? "" : head->second, text);
+  });
+}
+
+ModelSpec ModelSpec::parse_refiner(const std::string& text) {
+  return parse_with(text, "refiner", [&](const std::string& name, const std::map<std::string, std::string>&) {
+    return refiner_rules_for(name, text);
+  });
+}
+
+template <typename RulesFor>
+ModelSpec ModelSpec::parse_with(const std::string& text, const char* kind, const RulesFor& rules_for_name) {
   const auto colon = text.find(':');
   ModelSpec spec;
   spec.name_ = text.substr(0, colon);
@@ -179,28 +221,27 @@ ModelSpec ModelSpec::parse(const std::string& text) {
       if (item.empty()) continue;
       const auto eq = item.find('=');
       if (eq == std::string::npos || eq == 0)
-        throw UsageError(fmt::format("model spec \"{}\": \"{}\" is not key=value", text, item));
+        throw UsageError(fmt::format("{} spec \"{}\": \"{}\" is not key=value", kind, text, item));
       const std::string key = item.substr(0, eq);
-      if (given.count(key)) throw UsageError(fmt::format("model spec \"{}\": key \"{}\" given twice", text, key));
+      if (given.count(key)) throw UsageError(fmt::format("{} spec \"{}\": key \"{}\" given twice", kind, text, key));
       given[key] = item.substr(eq + 1);
       order.push_back(key);
     }
   }
-  const auto rules = rules_for(spec.name_, given.count("head") ? given["head"] : "", text);
+  const std::vector<KeyRule> rules = rules_for_name(spec.name_, given);
   std::vector<std::string> accepted;
   for (const auto& r : rules) accepted.push_back(r.key);
   for (const auto& key : order) {
     if (std::find(accepted.begin(), accepted.end(), key) == accepted.end())
-      throw UsageError(fmt::format("model spec \"{}\": unknown key \"{}\" for {} (accepted: {})", text, key, spec.name_,
-                                   join(accepted)));
+      throw UsageError(fmt::format("{} spec \"{}\": unknown key \"{}\" for {} (accepted: {})", kind, text, key,
+                                   spec.name_, join(accepted)));
   }
   for (const auto& rule : rules) {
     const auto it = given.find(rule.key);
     const std::string raw = it == given.end() ? rule.fallback : it->second;
     const std::string value = canonical(rule, raw);
     if (value.empty())
-      throw UsageError(
-          fmt::format("model spec \"{}\": {}={}: expected {}", text, rule.key, raw, expectation(rule)));
+      throw UsageError(fmt::format("{} spec \"{}\": {}={}: expected {}", kind, text, rule.key, raw, expectation(rule)));
     spec.values_.emplace_back(rule.key, value);
   }
   return spec;

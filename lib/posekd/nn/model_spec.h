@@ -23,6 +23,10 @@ class ModelSpec {
   static ModelSpec parse(const std::string& text);
   // Model names that parse() accepts.
   static std::vector<std::string> model_names();
+  // A refiner on top of a model (pose-refine-gcn), "igp:hidden=128,features=auto": the same
+  // syntax and canonical form, its own names and keys.
+  static ModelSpec parse_refiner(const std::string& text);
+  static std::vector<std::string> refiner_names();
 
   const std::string& name() const { return name_; }
   std::string str() const;
@@ -40,6 +44,9 @@ class ModelSpec {
   bool operator==(const ModelSpec& other) const { return name_ == other.name_ && values_ == other.values_; }
 
  private:
+  template <typename RulesFor>
+  static ModelSpec parse_with(const std::string& text, const char* kind, const RulesFor& rules_for_name);
+
   std::string name_;
   std::vector<std::pair<std::string, std::string>> values_;  // canonical key order
 };

@@ -56,6 +56,25 @@ std::unique_ptr<Objective> make_skd(const DistillOptions& o, const torch::Device
   return std::make_unique<SkdObjective>(o.skd, make_teacher(o.teacher, SkdObjective::requirements(), device));
 }
 
+void bind_two_stage(CLI::App& app, DistillOptions& o) { bind_two_stage_options(app, o.two_stage); }
+
+std::unique_ptr<Objective> make_two_stage(const DistillOptions& o, const torch::Device& device) {
+  require_head(o, nn::HeadType::simcc);
+  validate(o.two_stage);
+  return std::make_unique<TwoStageObjective>(nn::ModelSpec::parse(o.train.model),
+                                             make_teacher(o.teacher, two_stage_requirements(o.two_stage), device),
+                                             o.two_stage, o.train.simcc_loss, o.train.seed, device);
+}
+
+void bind_distilpose(CLI::App& app, DistillOptions& o) { bind_distilpose_options(app, o.distilpose); }
+
+std::unique_ptr<Objective> make_distilpose(const DistillOptions& o, const torch::Device& device) {
+  require_head(o, nn::HeadType::regression);
+  return std::make_unique<DistilPoseObjective>(nn::ModelSpec::parse(o.train.model),
+                                               make_teacher(o.teacher, distilpose_requirements(o.distilpose), device),
+                                               o.distilpose, parse_heatmap_codec(o.train.codec), o.train.seed, device);
+}
+
 }  // namespace
 
 const std::vector<DistillMethod>& distill_methods() {
@@ -63,6 +82,10 @@ const std::vector<DistillMethod>& distill_methods() {
       {"fpd", "FPD: alpha*MSE(student, teacher) + (1-alpha)*MSE(student, GT) over every stack", bind_fpd, make_fpd},
       {"skd", "DDSR spatial distillation: MSE to GT + joint and edge (relative-offset) maps of the teacher", bind_skd,
        make_skd},
+      {"two-stage", "two-stage stage 1 on a SimCC student: KL + gamma(t)*(alpha*feature MSE + beta*(joint L1 + bone lengths))",
+       bind_two_stage, make_two_stage},
+      {"distilpose", "DistilPose on a regression student: smooth-L1 + token MSE + simulated heatmaps + confidence L1",
+       bind_distilpose, make_distilpose},
   };
   return methods;
 }

@@ -4,6 +4,7 @@
 
 #include "posekd/core/error.h"
 #include "posekd/nn/complexity.h"
+#include "posekd/nn/refiner.h"
 #include "posekd/nn/state_arrays.h"
 
 namespace posekd::train {
@@ -15,6 +16,7 @@ io::Checkpoint model_checkpoint(nn::PoseModelImpl& model, const Skeleton& skelet
                                  skeleton.name, skeleton.num_joints()));
   io::Checkpoint c;
   c.model_spec = info.spec.str();
+  c.refiner_spec = model.refiner_spec();
   c.skeleton = skeleton;
   c.input_size = {info.input.width, info.input.height};
   c.heatmap_size = {info.heatmap.width, info.heatmap.height};
@@ -57,6 +59,15 @@ LoadedModel load_model(const std::string& path, const torch::Device& device, con
     fail(path, "/@decoding", e.what());
   }
   out.model = nn::make_model(spec);
+  if (!c.refiner_spec.empty()) {
+    nn::ModelSpec refiner;
+    try {
+      refiner = nn::ModelSpec::parse_refiner(c.refiner_spec);
+    } catch (const Error& e) {
+      fail(path, "/@refiner_spec", e.what());
+    }
+    nn::attach_refiner(*out.model, refiner, c.skeleton, out.codec);
+  }
   nn::load_named_arrays(*out.model, {c.params, c.buffers}, path);
   out.model->to(device);
   out.model->eval();

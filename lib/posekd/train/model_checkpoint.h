@@ -22,7 +22,9 @@ struct LoadedModel {
   HeatmapCodec codec = HeatmapCodec::unbiased;
 };
 
-// Rebuilds the model from the file's spec and loads its weights onto `device`, in eval mode.
+// Rebuilds the model from the file's spec, with its refiner when the file has one (a
+// pose-refine-gcn output: the model then gives the refined outputs), and loads its weights
+// onto `device`, in eval mode.
 // Refuses a checkpoint whose spec does not parse, whose arrays do not fit the spec, or whose
 // skeleton is not `expected_skeleton` (when given), naming the file and the place.
 LoadedModel load_model(const std::string& path, const torch::Device& device,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "posekd/core/error.h"
+#include "posekd/core/skeleton.h"
 #include "posekd/data/loader.h"
 #include "posekd/io/checkpoint.h"
 #include "posekd/nn/model.h"
@@ -53,7 +54,20 @@ class Objective {
   // (SimCC, regression), add extra per-sample targets (warped teacher maps).
   virtual void configure_loader(LoaderOptions& options) { (void)options; }
 
-  // Modules trained and checkpointed with the model (1×1 alignment convolutions, a refiner).
+  // Called once after the model is built and --init loaded, before --resume is read and the
+  // optimizer built: a method that grows the model does it here (pose-refine-gcn attaches its
+  // refiner, whose parameters are then the model's own and go to its checkpoint).
+  virtual void extend_model(nn::PoseModelImpl& model, const Skeleton& skeleton) {
+    (void)model;
+    (void)skeleton;
+  }
+
+  // The training loader, after it is built and before the first step; nullptr when the run
+  // ends, however it ends (the loader is then destroyed). SDP re-renders past batches through
+  // it (BatchLoader::rebuild), also from a thread of its own that it must join here.
+  virtual void attach_loader(const BatchLoader* loader) { (void)loader; }
+
+  // Modules trained and checkpointed with the model (1×1 alignment convolutions).
   // Checkpointed as /extra/<module>/<parameter or buffer name>; their optimizer state as
   // /train/optimizer/<state>/extra.<module>.<parameter>. Names must not contain '/' or '.' and
   // "state" is reserved. Called after the model is on the device; must return the same

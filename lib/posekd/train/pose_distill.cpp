@@ -8,6 +8,13 @@
 
 namespace posekd::train {
 
+namespace {
+// "" (unset, as --print-config writes it) and "-" (stdin) pass; anything else must exist.
+const CLI::Validator ExistingFileStdinOrUnset(
+    [](std::string& path) { return path.empty() || path == "-" ? std::string() : CLI::ExistingFile(path); }, "FILE|-",
+    "existing file or -");
+}  // namespace
+
 void bind_distill_options(CLI::App& app, DistillOptions& o) {
   const char* group = "Distillation";
   std::string methods;
@@ -15,8 +22,10 @@ void bind_distill_options(CLI::App& app, DistillOptions& o) {
   app.add_option("--method", o.method, "Distillation objective:" + methods)->group(group);
   app.add_option("--teacher-heatmaps", o.teacher.heatmaps,
                  "Stored teacher: a pose-dump-heatmaps file, '-' for one on stdin (warped into each augmented crop)")
+      ->check(ExistingFileStdinOrUnset)
       ->group(group);
   app.add_option("--teacher", o.teacher.checkpoint, "Live teacher: a checkpoint run on every augmented batch")
+      ->check(ExistingFileStdinOrUnset)
       ->group(group);
   app.add_option("--teacher-cache", o.teacher.cache_samples,
                  "Stored teacher: samples read ahead (0: the loader's prefetch + workers + 1 batches)")

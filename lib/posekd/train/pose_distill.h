@@ -8,9 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "posekd/train/distilpose_objective.h"
 #include "posekd/train/heatmap_distill_objectives.h"
 #include "posekd/train/teacher.h"
 #include "posekd/train/trainer.h"
+#include "posekd/train/two_stage_objective.h"
 
 namespace posekd::train {
 
@@ -20,6 +22,8 @@ struct DistillOptions {
   TeacherOptions teacher;
   FpdOptions fpd;
   SkdOptions skd;
+  TwoStageOptions two_stage;
+  DistilPoseOptions distilpose;
   std::string config;  // the effective configuration (TOML), for --dry-run
 };
 

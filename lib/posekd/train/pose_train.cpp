@@ -7,7 +7,9 @@
 #include <filesystem>
 
 #include "posekd/core/error.h"
+#include "posekd/core/provenance.h"
 #include "posekd/train/gt_objective.h"
+#include "posekd/train/runtime.h"
 
 namespace posekd::train {
 
@@ -15,21 +17,41 @@ namespace fs = std::filesystem;
 
 TrainResult run_pose_train(const PoseTrainOptions& options, std::ostream& out) {
   const auto& o = options.train;
+  GtObjective objective(nn::ModelSpec::parse(o.model).head(), o.simcc_loss);
+  return run_training(o, options.config, objective, out);
+}
+
+TrainResult run_training(const TrainOptions& o, const std::string& config, Objective& objective, std::ostream& out) {
   if (o.dry_run) {
-    print_dry_run(o, options.config, out);
+    print_dry_run(o, config, out);
     return {};
   }
-  GtObjective objective(nn::ModelSpec::parse(o.model).head(), o.simcc_loss);
   const auto result = run_train(o, objective);
   print_train_result(o, result, out);
   return result;
 }
 
 void print_train_result(const TrainOptions& o, const TrainResult& result, std::ostream& out) {
+  if (result.rank != 0) return;  // rank 0 reports for a data-parallel job
   if (!result.metric.empty())
     out << fmt::format("{}\t{} {:.4f}\n", run_files(o.output).best, result.metric, result.best_metric);
   else
     out << o.output << "\n";
+}
+
+void bind_training_tool(cli::Tool& tool, TrainOptions& options) {
+  tool.set_runtime_hooks(torch_runtime_hooks());
+  bind_train_options(tool.app(), options);
+  add_preset_option(tool.app());
+}
+
+int run_training_tool(cli::Tool& tool, int argc, char** argv, TrainOptions& options, std::string& config,
+                      const std::function<void()>& body) {
+  return tool.run(argc, argv, [&] {
+    apply_common_options(tool.common(), options);
+    config = Provenance::current().config;
+    body();
+  });
 }
 
 std::string presets_dir() {

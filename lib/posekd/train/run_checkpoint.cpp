@@ -64,6 +64,7 @@ io::Checkpoint run_checkpoint(const TrainedModules& trained, const Skeleton& ske
   io::TrainState state;
   state.epoch = position.epoch;
   state.step = position.step;
+  state.epoch_samples = position.epoch_samples;
   state.best_metric = position.best_metric;
   state.best_metric_name = position.best_metric_name;
   state.rng_state = global_rng_state();
@@ -78,6 +79,11 @@ void load_model_weights(nn::PoseModelImpl& model, const Skeleton& skeleton, cons
   const auto spec = model.info().spec;
   if (!(nn::ModelSpec::parse(checkpoint.model_spec) == spec))
     fail(path, "/model_spec", fmt::format("expected {}, found {}", spec.str(), checkpoint.model_spec));
+  const std::string refiner = model.refiner_spec();
+  if (checkpoint.refiner_spec != refiner)
+    fail(path, "/@refiner_spec",
+         fmt::format("expected {}, found {}", refiner.empty() ? "no refiner" : refiner,
+                     checkpoint.refiner_spec.empty() ? "none" : checkpoint.refiner_spec));
   nn::load_named_arrays(model, {checkpoint.params, checkpoint.buffers}, path);
 }
 
@@ -103,7 +109,7 @@ RunPosition restore_run(const io::Checkpoint& checkpoint, const std::string& pat
   load_optimizer_state(optimizer, optimizer_options, *trained.root, checkpoint.train->optimizer, path);
   set_global_rng_state(checkpoint.train->rng_state, path);
   const auto& t = *checkpoint.train;
-  return {t.epoch, t.step, t.best_metric, t.best_metric_name};
+  return {t.epoch, t.step, t.epoch_samples, t.best_metric, t.best_metric_name};
 }
 
 }  // namespace posekd::train

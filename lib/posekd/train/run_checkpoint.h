@@ -24,6 +24,7 @@ namespace posekd::train {
 struct RunPosition {
   int64_t epoch = 0;  // epochs completed
   int64_t step = 0;   // steps done over the whole run
+  int64_t epoch_samples = 0;  // samples of the current epoch trained, all ranks together; -1: unknown
   double best_metric = 0;
   std::string best_metric_name;
 };

@@ -141,9 +141,36 @@ void bind_train_options(CLI::App& app, TrainOptions& o) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str()
       ->group(out);
+  bind_distributed_options(app, o.distributed);
   app.add_flag("--dry-run", o.dry_run, "Print the model's parameters and GFLOPs and the configuration, and exit")
       ->configurable(false)
       ->group(out);
+}
+
+void bind_distributed_options(CLI::App& app, DistributedOptions& d) {
+  const char* group = distributed_available() ? "Distributed (rank and world size from torchrun's or srun's environment)"
+                                              : "Distributed (unavailable: built without c10d, one process only)";
+  app.add_option("--dist-backend", d.backend, "c10d backend: auto (nccl for CUDA devices, else gloo), gloo, nccl")
+      ->check(CLI::IsMember({"auto", "gloo", "nccl"}))
+      ->capture_default_str()
+      ->group(group);
+  app.add_option("--dist-file", d.file,
+                 "Rendezvous through this file on a filesystem every rank sees (fresh per job) instead of "
+                 "MASTER_ADDR:MASTER_PORT")
+      ->group(group);
+  app.add_option("--dist-timeout", d.timeout_seconds,
+                 "Seconds a rank waits for the others (rendezvous, each all-reduce) before the job fails; must "
+                 "exceed a validation pass and a checkpoint write")
+      ->check(CLI::Range(1.0, 1e7))
+      ->capture_default_str()
+      ->group(group);
+  app.add_option("--dist-bucket-mb", d.bucket_mb, "Gradient all-reduce bucket size in MiB")
+      ->check(CLI::Range(0.001, 1e5))
+      ->capture_default_str()
+      ->group(group);
+  app.add_flag("--sync-bn", d.sync_bn,
+               "Batch-norm statistics over the whole job's batch (SyncBatchNorm); default: each rank's own")
+      ->group(group);
 }
 
 void apply_common_options(const cli::CommonOptions& common, TrainOptions& o) {

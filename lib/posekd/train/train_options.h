@@ -10,6 +10,7 @@
 #include "posekd/cli/tool.h"
 #include "posekd/data/transforms_augment.h"
 #include "posekd/loss/gt_losses.h"
+#include "posekd/train/distributed.h"
 #include "posekd/train/optim.h"
 #include "posekd/train/schedule.h"
 
@@ -47,6 +48,8 @@ struct TrainOptions {
   int log_every = 50;  // steps between log lines
   int64_t stop_after = 0;  // > 0: save a resumable checkpoint after this many steps of this run, exit 75
   bool dry_run = false;
+  // Data-parallel jobs (rank and world size come from torchrun's or Slurm's environment)
+  DistributedOptions distributed;
   // Runtime (pose-train copies them from the tool's common options)
   uint64_t seed = 0;
   int workers = 2;
@@ -57,6 +60,8 @@ struct TrainOptions {
 // Adds every option above except the runtime ones (--seed, --workers, --threads, --device
 // belong to cli::Tool) to `app`, grouped for --help.
 void bind_train_options(CLI::App& app, TrainOptions& options);
+// --dist-backend, --dist-file, --dist-timeout, --dist-bucket-mb (bind_train_options adds them).
+void bind_distributed_options(CLI::App& app, DistributedOptions& options);
 // Copies --seed, --workers, --threads, --device.
 void apply_common_options(const cli::CommonOptions& common, TrainOptions& options);
 

@@ -23,6 +23,7 @@
 namespace posekd::train {
 
 struct TrainResult {
+  int rank = 0;  // in a data-parallel job; only rank 0 writes files and reports
   int64_t epochs = 0;  // completed, over the whole run
   int64_t steps = 0;   // global
   std::string metric;  // the validation metric ("AP", "Mean" for PCKh); "" without validation
