@@ -39,11 +39,12 @@ for recipe in fpd sdp distilpose ddsr two-stage; do
       echo "NOTE: $tool is not built here: unchecked: ${words[*]}"
       continue
     fi
-    "$tool" --help > "$tool.help" 2>&1
+    # Loading LibTorch takes a while: each tool's help once.
+    [ -s "$tool.options" ] || "$tool" --help 2>&1 | help_options > "$tool.options"
     for word in "${words[@]:1}"; do
       case $word in
         -*) checks=$((checks + 1))
-            help_options < "$tool.help" | grep -qx -- "$word" || fail "$recipe.sh: $tool has no option $word" ;;
+            grep -qx -- "$word" "$tool.options" || fail "$recipe.sh: $tool has no option $word" ;;
       esac
     done
     for ((i = 1; i < ${#words[@]}; i++)); do

@@ -3,7 +3,7 @@
 #   . "$POSEKD_SOURCE_DIR/tests/cli/helpers.sh"
 #   . "$POSEKD_SOURCE_DIR/tests/cli/slurm_helpers.sh"
 #   slurm_start                 # munged + slurmctld + slurmd on this host; or skip (exit 77)
-#   job=$(sbatch --parsable --wrap 'hostname')    # sbatch/srun/squeue/sacct... just work
+#   job=$(sbatch --parsable --wrap 'hostname')    # sbatch, srun, squeue, scontrol, scancel work
 #   slurm_wait "$job"           # waits until the job (all of an array) has left the queue
 #   slurm_job_state "$job"      # COMPLETED, FAILED, ... (of each array task, one per line)
 #   finish                      # helpers.sh: prints the counts; the daemons stop on exit
@@ -11,7 +11,8 @@
 # slurm_start exports SLURM_CONF (clients read it) and SLURM_TEST_DIR (the cluster's private
 # directory: config, state, spool and daemon logs). The node is this host with all its CPUs
 # (select/cons_tres, CR_CPU: jobs share the node per CPU), one partition `debug`, no
-# accounting database; slurm_job_state reads slurmctld's job completion log instead of sacct.
+# accounting database (so no sacct): slurm_job_state asks slurmctld, which keeps finished jobs
+# for 5 minutes (MinJobAge).
 # Ports are picked free at start, so tests running in parallel each get their own cluster.
 #
 # When it cannot run (not root, a package missing, a daemon that does not come up), it says
@@ -21,7 +22,8 @@
 # It installs an EXIT trap (slurm_stop): jobs are cancelled, the daemons stopped by their
 # process ids and the directory removed, whether the test passed, failed or was interrupted.
 # The daemons also carry a parent-death signal, so a test killed with SIGKILL (ctest's
-# timeout) takes them with it. A test that needs its own EXIT trap calls slurm_stop from it.
+# timeout) takes them with it, and a detached watcher then kills the jobs' processes and
+# removes the directory. A test that needs its own EXIT trap calls slurm_stop from it.
 
 SLURM_SKIP_CODE=77
 slurm_pids=()
