@@ -34,7 +34,7 @@ PY
 # The alignment resumes with the model: stop after one step, continue to the end.
 expect_status 75 pose-distill "${common[@]}" --teacher teacher.ckpt.h5 --epochs 1 --stop-after 1 -o r.ckpt.h5
 expect_status 0 pose-distill "${common[@]}" --teacher teacher.ckpt.h5 --epochs 1 --resume r.ckpt.h5 -o r.ckpt.h5
-expect_stderr 'resuming r\.ckpt\.h5 at epoch 1, batch 1'
+expect_stderr 'resuming r\.ckpt\.h5 at epoch 1, sample 4 of the epoch \(step 1\)'
 
 # Switches: the terms switched off are absent from the log.
 expect_status 0 pose-distill "${common[@]}" --teacher teacher.ckpt.h5 --epochs 1 --two-stage-no-fea \
