@@ -1,12 +1,15 @@
 #pragma once
 // A live teacher for objective tests: a real model run under no-grad on the batch's images,
-// with joints given by the test, and a record of the calls the objective makes.
+// with joints given by the test, and a record of the calls the objective makes; and reading
+// an objective's logged loss terms.
+#include <doctest/doctest.h>
 #include <torch/torch.h>
 
 #include <string>
 #include <vector>
 
 #include "posekd/nn/model.h"
+#include "posekd/train/objective.h"
 #include "posekd/train/teacher.h"
 
 namespace posekd::test {
@@ -49,5 +52,20 @@ class FakeTeacher : public train::Teacher {
   nn::PoseModel model_;
   train::TeacherInfo info_;
 };
+
+// The names of an objective's logged loss terms, in order.
+inline std::vector<std::string> term_names(const train::LossTerms& t) {
+  std::vector<std::string> n;
+  for (const auto& [name, value] : t.terms) n.push_back(name);
+  return n;
+}
+
+// One logged term's value; fails the test when the objective did not log it.
+inline double term_value(const train::LossTerms& t, const std::string& name) {
+  for (const auto& [n, value] : t.terms)
+    if (n == name) return value.item<double>();
+  FAIL("no term " << name);
+  return 0;
+}
 
 }  // namespace posekd::test

@@ -39,19 +39,6 @@ Batch regression_batch() {
   return b;
 }
 
-std::vector<std::string> names(const LossTerms& t) {
-  std::vector<std::string> n;
-  for (const auto& [name, value] : t.terms) n.push_back(name);
-  return n;
-}
-
-double term(const LossTerms& t, const std::string& name) {
-  for (const auto& [n, value] : t.terms)
-    if (n == name) return value.item<double>();
-  FAIL("no term " << name);
-  return 0;
-}
-
 std::unique_ptr<test::FakeTeacher> fake_teacher(const char* spec = teacher_spec, bool live = true) {
   return std::make_unique<test::FakeTeacher>(spec, live);
 }
@@ -83,7 +70,7 @@ TEST_CASE("distilpose objective: L = L_reg + a1 L_KT + a2 L_VT + a3 L_SH + a4 L_
   CHECK(modules[1].first == "align_visual_tokens");
 
   const LossTerms terms = objective.loss(*s.student, s.batch, StepContext{});
-  CHECK(names(terms) == std::vector<std::string>{"smooth_l1", "keypoint_token_mse", "visual_token_mse",
+  CHECK(test::term_names(terms) == std::vector<std::string>{"smooth_l1", "keypoint_token_mse", "visual_token_mse",
                                                  "simulated_heatmap_mse", "confidence_l1"});
   const auto out = s.student->forward(s.batch.images);
   const auto t = teacher.model().forward(s.batch.images);
@@ -99,11 +86,11 @@ TEST_CASE("distilpose objective: L = L_reg + a1 L_KT + a2 L_VT + a3 L_SH + a4 L_
   const double sh =
       loss::simulated_heatmap_mse(out.coords, out.sigma, maps, s.batch.regression_weights, {8, 16}).item<double>();
   const double cs = loss::confidence_l1(out.coords, out.score, maps, s.batch.regression_weights).item<double>();
-  CHECK(term(terms, "smooth_l1") == doctest::Approx(reg).epsilon(1e-6));
-  CHECK(term(terms, "keypoint_token_mse") == doctest::Approx(kt).epsilon(1e-5));
-  CHECK(term(terms, "visual_token_mse") == doctest::Approx(vt).epsilon(1e-5));
-  CHECK(term(terms, "simulated_heatmap_mse") == doctest::Approx(sh).epsilon(1e-5));
-  CHECK(term(terms, "confidence_l1") == doctest::Approx(cs).epsilon(1e-5));
+  CHECK(test::term_value(terms, "smooth_l1") == doctest::Approx(reg).epsilon(1e-6));
+  CHECK(test::term_value(terms, "keypoint_token_mse") == doctest::Approx(kt).epsilon(1e-5));
+  CHECK(test::term_value(terms, "visual_token_mse") == doctest::Approx(vt).epsilon(1e-5));
+  CHECK(test::term_value(terms, "simulated_heatmap_mse") == doctest::Approx(sh).epsilon(1e-5));
+  CHECK(test::term_value(terms, "confidence_l1") == doctest::Approx(cs).epsilon(1e-5));
   CHECK(terms.total.item<double>() ==
         doctest::Approx(reg + 5e-4 * kt + 5e-4 * vt + 1.0 * sh + 1e-2 * cs).epsilon(1e-5));
 
@@ -127,7 +114,7 @@ TEST_CASE("distilpose objective: each term switches off (the paper's ablation)")
     test::FakeTeacher& teacher = *owned;
     DistilPoseObjective objective(nn::ModelSpec::parse(student_spec), std::move(owned), o, HeatmapCodec::unbiased, 5,
                                   torch::kCPU);
-    const auto n = names(objective.loss(*s.student, s.batch, StepContext{}));
+    const auto n = test::term_names(objective.loss(*s.student, s.batch, StepContext{}));
     teacher_runs = teacher.runs;
     return n;
   };
@@ -163,7 +150,7 @@ TEST_CASE("distilpose objective: UDP geometry scales the simulated maps by (W-1)
   const auto out = s.student->forward(s.batch.images);
   const auto maps = teacher.model().forward(s.batch.images).final_heatmaps();
   const loss::MapScale udp{32.0 * 7 / 31, 64.0 * 15 / 63};
-  CHECK(term(terms, "simulated_heatmap_mse") ==
+  CHECK(test::term_value(terms, "simulated_heatmap_mse") ==
         doctest::Approx(loss::simulated_heatmap_mse(out.coords, out.sigma, maps, s.batch.regression_weights, udp)
                             .item<double>())
             .epsilon(1e-5));

@@ -38,19 +38,6 @@ Batch simcc_batch() {
   return b;
 }
 
-std::vector<std::string> names(const LossTerms& t) {
-  std::vector<std::string> n;
-  for (const auto& [name, value] : t.terms) n.push_back(name);
-  return n;
-}
-
-double term(const LossTerms& t, const std::string& name) {
-  for (const auto& [n, value] : t.terms)
-    if (n == name) return value.item<double>();
-  FAIL("no term " << name);
-  return 0;
-}
-
 // Every objective owns its teacher; each gets its own, built from the same seed.
 std::unique_ptr<test::FakeTeacher> fake_teacher(bool live = true) {
   auto t = std::make_unique<test::FakeTeacher>(teacher_spec, live);
@@ -93,7 +80,7 @@ TEST_CASE("two-stage objective: L = L_KL + gamma*alpha*L_fea + gamma*beta*L_pos,
   context.epoch = 1;
   context.epochs = 4;
   const LossTerms terms = objective.loss(*s.student, s.batch, context);
-  CHECK(names(terms) == std::vector<std::string>{"simcc_kl", "feature_mse", "position_l1", "bone_l1", "gamma"});
+  CHECK(test::term_names(terms) == std::vector<std::string>{"simcc_kl", "feature_mse", "position_l1", "bone_l1", "gamma"});
 
   // The same terms computed directly from the loss functions.
   const auto out = s.student->forward(s.batch.images);
@@ -109,11 +96,11 @@ TEST_CASE("two-stage objective: L = L_KL + gamma*alpha*L_fea + gamma*beta*L_pos,
   const auto pose = loss::pose_structure_l1(positions, teacher.joints.narrow(2, 0, 2), s.batch.simcc_weights,
                                             coco().edges);
   const double gamma = 0.75;  // 1 - (2-1)/4
-  CHECK(term(terms, "simcc_kl") == doctest::Approx(kl).epsilon(1e-6));
-  CHECK(term(terms, "feature_mse") == doctest::Approx(fea).epsilon(1e-5));
-  CHECK(term(terms, "position_l1") == doctest::Approx(pose.position.item<double>()).epsilon(1e-5));
-  CHECK(term(terms, "bone_l1") == doctest::Approx(pose.bones.item<double>()).epsilon(1e-5));
-  CHECK(term(terms, "gamma") == doctest::Approx(gamma));
+  CHECK(test::term_value(terms, "simcc_kl") == doctest::Approx(kl).epsilon(1e-6));
+  CHECK(test::term_value(terms, "feature_mse") == doctest::Approx(fea).epsilon(1e-5));
+  CHECK(test::term_value(terms, "position_l1") == doctest::Approx(pose.position.item<double>()).epsilon(1e-5));
+  CHECK(test::term_value(terms, "bone_l1") == doctest::Approx(pose.bones.item<double>()).epsilon(1e-5));
+  CHECK(test::term_value(terms, "gamma") == doctest::Approx(gamma));
   CHECK(terms.total.item<double>() ==
         doctest::Approx(kl + gamma * 0.01 * fea + gamma * 0.1 * pose.total().item<double>()).epsilon(1e-5));
 
@@ -147,21 +134,21 @@ TEST_CASE("two-stage objective: switched-off terms are absent, and gamma can sta
   };
   TwoStageOptions no_fea;
   no_fea.no_feature = true;
-  CHECK(names(run(no_fea)) == std::vector<std::string>{"simcc_kl", "position_l1", "bone_l1", "gamma"});
+  CHECK(test::term_names(run(no_fea)) == std::vector<std::string>{"simcc_kl", "position_l1", "bone_l1", "gamma"});
   TwoStageOptions no_bones = no_fea;
   no_bones.no_bones = true;
   no_bones.no_decay = true;
   const auto nb = run(no_bones);
-  CHECK(names(nb) == std::vector<std::string>{"simcc_kl", "position_l1", "gamma"});
-  CHECK(term(nb, "gamma") == 1.0);
+  CHECK(test::term_names(nb) == std::vector<std::string>{"simcc_kl", "position_l1", "gamma"});
+  CHECK(test::term_value(nb, "gamma") == 1.0);
   CHECK(nb.total.item<double>() ==
-        doctest::Approx(term(nb, "simcc_kl") + 0.1 * term(nb, "position_l1")).epsilon(1e-6));
+        doctest::Approx(test::term_value(nb, "simcc_kl") + 0.1 * test::term_value(nb, "position_l1")).epsilon(1e-6));
 
   TwoStageOptions none = no_fea;
   none.no_position = true;
   CHECK(teacher_runs == 1);
   const auto kl_only = run(none);
-  CHECK(names(kl_only) == std::vector<std::string>{"simcc_kl"});
+  CHECK(test::term_names(kl_only) == std::vector<std::string>{"simcc_kl"});
   CHECK(teacher_runs == 0);  // nothing asked of the teacher
 
   TwoStageOptions sharp = no_bones;
@@ -169,7 +156,7 @@ TEST_CASE("two-stage objective: switched-off terms are absent, and gamma can sta
   const auto sh = run(sharp);
   const auto out = s.student->forward(s.batch.images);
   const auto teacher_joints = fake_teacher()->joints.narrow(2, 0, 2);
-  CHECK(term(sh, "position_l1") ==
+  CHECK(test::term_value(sh, "position_l1") ==
         doctest::Approx(loss::pose_structure_l1(loss::simcc_expected_positions(out.simcc_x, out.simcc_y, 2.0, 10.0),
                                                 teacher_joints, s.batch.simcc_weights, {})
                             .position.item<double>())
