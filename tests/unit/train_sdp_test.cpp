@@ -29,7 +29,7 @@ using posekd::test::max_difference;
 
 namespace {
 
-const char* tiny = "resnet:depth=18,width=2,deconvs=1,deconv_channels=4,input=32x32";
+const char* const tiny = posekd::test::kTinyModel;
 
 // FNV-1a over a tensor's bytes: equal hashes mean bit-identical contents.
 uint64_t hash(const torch::Tensor& t) {
@@ -45,18 +45,8 @@ uint64_t batch_hash(const Batch& b) {
 }
 
 TrainOptions tiny_options(const std::string& annotations, const std::string& output) {
-  TrainOptions o;
-  o.train_annotations = annotations;
-  o.model = tiny;
-  o.output = output;
-  o.epochs = 2;
-  o.batch_size = 4;
-  o.workers = 0;
-  o.seed = 7;
-  o.optimizer.lr = 1e-2;
-  o.schedule.milestones = {1};
+  TrainOptions o = posekd::test::tiny_train_options(annotations, output, 4);
   o.schedule.gamma = 0.5;
-  o.log_every = 1000;
   return o;
 }
 

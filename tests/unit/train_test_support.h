@@ -10,9 +10,30 @@
 
 #include "posekd/data/synth.h"
 #include "posekd/io/checkpoint.h"
+#include "posekd/train/train_options.h"
 #include "test_support.h"
 
 namespace posekd::test {
+
+// The smallest model the training tests run: a few seconds for two epochs on one thread.
+inline const char* const kTinyModel = "resnet:depth=18,width=2,deconvs=1,deconv_channels=4,input=32x32";
+
+// Two epochs of kTinyModel on the calling thread, with an lr milestone after the first: an lr
+// change at the epoch boundary is part of what a resume must restore.
+inline train::TrainOptions tiny_train_options(const std::string& annotations, const std::string& output, int batch_size) {
+  train::TrainOptions o;
+  o.train_annotations = annotations;
+  o.model = kTinyModel;
+  o.output = output;
+  o.epochs = 2;
+  o.batch_size = batch_size;
+  o.workers = 0;
+  o.seed = 7;
+  o.optimizer.lr = 1e-2;
+  o.schedule.milestones = {1};
+  o.log_every = 1000;
+  return o;
+}
 
 // `images` pose-synth images of 96×72 in DIR/SPLIT; returns the annotation file.
 inline std::string make_synth(const ScratchDir& dir, const std::string& split, int images) {

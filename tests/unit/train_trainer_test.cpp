@@ -22,21 +22,10 @@ using posekd::test::max_difference;
 
 namespace {
 
-const char* tiny = "resnet:depth=18,width=2,deconvs=1,deconv_channels=4,input=32x32";
+const char* const tiny = posekd::test::kTinyModel;
 
 TrainOptions tiny_options(const std::string& annotations, const std::string& output) {
-  TrainOptions o;
-  o.train_annotations = annotations;
-  o.model = tiny;
-  o.output = output;
-  o.epochs = 2;
-  o.batch_size = 8;
-  o.workers = 0;
-  o.seed = 7;
-  o.optimizer.lr = 1e-2;
-  o.schedule.milestones = {1};  // an lr change at the epoch boundary is part of what resumes
-  o.log_every = 1000;
-  return o;
+  return posekd::test::tiny_train_options(annotations, output, 8);
 }
 
 // gt plus a trained extra module and a state counter, so resume covers the Objective surface.
