@@ -171,6 +171,31 @@ TEST_CASE("DSR module: S supervised stages, edge weights from D, gradients reach
         "DSR relation counts: expected [5,5,12,8], found [5,5,12,9]");
 }
 
+TEST_CASE("DSR module: a new DSRxS returns the base maps, so refining starts at the base's AP") {
+  torch::manual_seed(3);
+  for (int width : {0, 16}) {
+    DsrOptions options;
+    options.stages = 4;
+    options.fc_width = width;
+    DynamicSpatialRelation dsr(5, InputSize{6, 4}, options);
+    dsr->set_relation_counts(torch::rand({5, 5, 12, 8}));
+    auto maps = torch::rand({3, 5, 6, 4}) - 0.1;
+    maps[0][2][3][1] = 0.95;  // an anchor, so messages are sent
+    for (bool training : {true, false}) {
+      dsr->train(training);
+      const auto outputs = dsr->forward(maps);
+      for (const auto& o : outputs) CHECK(torch::allclose(o, torch::relu(maps), 0, 1e-6));
+    }
+    // The zero start is not a dead end: the FCs' last layers get gradients.
+    dsr->train();
+    dsr->forward(maps).back().pow(2).sum().backward();
+    auto params = dsr->named_parameters();
+    const std::string last = width ? ".fc2.weight" : ".fc1.weight";
+    CHECK(params["stages.3.node" + last].grad().abs().sum().item<float>() > 0);
+    CHECK(params["stages.0.edge" + last].grad().abs().sum().item<float>() > 0);
+  }
+}
+
 TEST_CASE("DSR stage: BN -> FC of the joint maps and of the difference maps h_vj - h_vi") {
   // In eval mode a fresh BatchNorm is x / sqrt(1 + eps), so one stage can be recomputed from
   // its FC weights; joint 1 is the only anchor.
@@ -186,6 +211,10 @@ TEST_CASE("DSR stage: BN -> FC of the joint maps and of the difference maps h_vj
   torch::NoGradGuard no_grad;
   auto params = dsr->named_parameters();
   params["stages.0.bias"].copy_(torch::randn({k, k}));
+  for (const char* name : {"node", "edge"}) {  // they start at zero (the next test)
+    params[std::string("stages.0.") + name + ".fc1.weight"].copy_(torch::randn({h * w, h * w}));
+    params[std::string("stages.0.") + name + ".fc1.bias"].copy_(torch::randn({h * w}));
+  }
   CHECK(params["stages.0.edge.fc1.weight"].sizes().vec() == std::vector<int64_t>{6, 6});
   CHECK_FALSE(params.contains("stages.0.edge.fc2.weight"));
 
@@ -200,7 +229,7 @@ TEST_CASE("DSR stage: BN -> FC of the joint maps and of the difference maps h_vj
   };
   const auto relation = dsr->edge_weights();
   for (int64_t j = 0; j < k; ++j) {
-    const auto own = fc("node", maps[0][j]).view({h, w});
+    const auto own = maps[0][j] + fc("node", maps[0][j]).view({h, w});  // h'_v: residual
     auto expected = own;
     if (j != 1) {
       // The edge FC makes the cells of h'_e1j that ds keeps: (2y, 2x) of the [2h,2w] grid.

@@ -39,11 +39,14 @@ std::vector<PersonLabel> label_people(const Scene& scene, const Rendered& render
       // The pixel whose centre is nearest; pixel centres are integer coordinates.
       const long px = std::lround(at.x), py = std::lround(at.y);
       Keypoint k;
-      if (px >= 0 && py >= 0 && px < owner.cols && py < owner.rows) {
+      // Face points on the far side of the head (the eyes and nose of someone facing away,
+      // the far ear of a profile) are left unlabelled, as COCO's annotators leave them: no
+      // image evidence places them, unlike a limb hidden behind the torso (labelled v=1).
+      const bool far_side = body.self_hidden[static_cast<int>(point)];
+      if (!far_side && px >= 0 && py >= 0 && px < owner.cols && py < owner.rows) {
         const int code = owner(static_cast<int>(py), static_cast<int>(px));
         const int touched_by = owner_person(rendered.last_touch(static_cast<int>(py), static_cast<int>(px)));
-        const bool seen = owner_person(code) == p && (parts_showing(point) >> owner_part(code) & 1u) && touched_by == p &&
-                          !body.self_hidden[static_cast<int>(point)];
+        const bool seen = owner_person(code) == p && (parts_showing(point) >> owner_part(code) & 1u) && touched_by == p;
         k = {static_cast<float>(at.x), static_cast<float>(at.y), seen ? 2.0f : 1.0f};
       }
       label.keypoints.push_back(k);

@@ -85,25 +85,38 @@ void paint_head(Canvas& canvas, const Body& b, int owner) {
   const Point2 across{-up.y, up.x};  // any unit vector perpendicular to up
   auto hidden = [&](BodyPoint p) { return b.self_hidden[static_cast<int>(p)]; };
 
-  for (BodyPoint ear : {BodyPoint::left_ear, BodyPoint::right_ear})
-    if (!hidden(ear)) canvas.ellipse(pt(b, ear), 0.2 * r + 0.4, 0.28 * r + 0.4, across, skin(look, 0.92), owner);
+  // An ear labelled visible is drawn over the head and the hair, with a dark concha at the
+  // labelled point: when the face turns, the near ear moves onto the face disk, and drawn
+  // beneath it (as before 2026-11-23) it was labelled visible yet hidden, so no model could
+  // place it (ears cost the quick teacher 0.17 AP).
+  auto paint_ears = [&] {
+    Paint concha = skin(look, 0.55);
+    concha.roundness = 0;
+    for (BodyPoint ear : {BodyPoint::left_ear, BodyPoint::right_ear}) {
+      if (hidden(ear)) continue;
+      canvas.ellipse(pt(b, ear), 0.2 * r + 0.4, 0.28 * r + 0.4, across, skin(look, 0.82), owner);
+      canvas.ellipse(pt(b, ear), 0.08 * r + 0.35, 0.11 * r + 0.35, across, concha, owner);
+    }
+  };
 
   Paint hair;
   hair.colour = look.hair;
   hair.roundness = 0.45;
   if (!b.facing_camera) {
     canvas.ellipse(c, r, r, across, hair, owner);
+    paint_ears();
     return;
   }
   canvas.ellipse(c, r, r, across, skin(look, 1.0), owner);
   // The hair covers the top of the head and turns with the face.
   const Point2 hair_centre = c + up * (0.5 * r) - b.person_left * (0.15 * r * std::sin(b.head_yaw));
   canvas.ellipse(hair_centre, 1.02 * r, 0.6 * r, across, hair, owner);
+  paint_ears();
 
   Paint dark;
   dark.colour = {30, 25, 25};
   dark.roundness = 0;
-  const double eye = std::max(0.75, 0.13 * r);
+  const double eye = std::max(0.9, 0.15 * r);
   for (BodyPoint e : {BodyPoint::left_eye, BodyPoint::right_eye})
     if (!hidden(e)) canvas.ellipse(pt(b, e), eye, eye, across, dark, owner);
   if (!hidden(BodyPoint::nose)) {
@@ -167,7 +180,11 @@ void paint_body(Canvas& canvas, const Body& b, int person) {
         paint_limb(canvas, b, part, elbow, wrist, sleeve, owner);
         const Point2 dir = unit(pt(b, wrist) - pt(b, elbow));
         const double hand = 0.036 * b.pixels_per_unit;
-        canvas.ellipse(pt(b, wrist) + dir * (0.7 * hand), 1.15 * hand, 0.85 * hand, dir, skin(look, brightness), owner);
+        // A bare forearm and a hand of one tone hide the wrist (it cost the quick teacher more
+        // than any other joint): the hand is darker, so the wrist has an edge with or
+        // without sleeves.
+        canvas.ellipse(pt(b, wrist) + dir * (0.7 * hand), 1.15 * hand, 0.85 * hand, dir,
+                       skin(look, look.long_sleeves ? brightness : 0.75 * brightness), owner);
         break;
       }
       case BodyPart::left_thigh:

@@ -51,7 +51,10 @@ torch::Tensor propagate_relations(const torch::Tensor& node, const torch::Tensor
   return torch::relu(summed / count + node);
 }
 
-MapFcImpl::MapFcImpl(int channels, InputSize in, InputSize out, int width) : out_(out) {
+MapFcImpl::MapFcImpl(int channels, InputSize in, InputSize out, int width, bool residual)
+    : out_(out), residual_(residual) {
+  if (residual && (in.height != out.height || in.width != out.width))
+    throw Error("DSR: a residual map FC needs equal input and output sizes");
   const int64_t in_size = int64_t(in.height) * in.width, out_size = int64_t(out.height) * out.width;
   norm = register_module("norm", torch::nn::BatchNorm2d(channels));
   if (width > 0) {
@@ -60,16 +63,21 @@ MapFcImpl::MapFcImpl(int channels, InputSize in, InputSize out, int width) : out
   } else {
     fc1 = register_module("fc1", torch::nn::Linear(in_size, out_size));
   }
+  torch::NoGradGuard no_grad;
+  torch::nn::Linear& last = fc2 ? fc2 : fc1;
+  last->weight.zero_();
+  last->bias.zero_();
 }
 
 torch::Tensor MapFcImpl::forward(const torch::Tensor& maps) {
   auto x = fc1(norm(maps).flatten(2));
   if (fc2) x = fc2(x);
-  return x.view({maps.size(0), maps.size(1), out_.height, out_.width});
+  x = x.view({maps.size(0), maps.size(1), out_.height, out_.width});
+  return residual_ ? maps + x : x;
 }
 
 DsrStageImpl::DsrStageImpl(int joints, InputSize heatmap, int fc_width) : joints_(joints) {
-  node = register_module("node", MapFc(joints, heatmap, heatmap, fc_width));
+  node = register_module("node", MapFc(joints, heatmap, heatmap, fc_width, /*residual=*/true));
   // h'_eij lives on P's [2h,2w] grid, but ds keeps only its even cells: the FC makes just those
   // (the other 3/4 of a [2h,2w] output would be weights without effect or gradient).
   edge = register_module("edge", MapFc(joints * joints, heatmap, heatmap, fc_width));

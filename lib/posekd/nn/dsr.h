@@ -41,20 +41,25 @@ torch::Tensor propagate_relations(const torch::Tensor& node, const torch::Tensor
 // ds: [...,2h,2w] → [...,h,w], the even rows and columns.
 torch::Tensor keep_downsampled_cells(const torch::Tensor& grid);
 
-// BN → vectorise → FC → reshape, one per channel group: [N,C,h,w] → [N,C,out_h,out_w].
+// BN → vectorise → FC → reshape, one per channel group: [N,C,h,w] → [N,C,out_h,out_w]. The
+// last Linear starts at zero, so the FC's output starts at 0; with `residual` (in = out) the
+// module returns maps + FC(BN(maps)) and starts as the identity.
 class MapFcImpl : public torch::nn::Module {
  public:
-  MapFcImpl(int channels, InputSize in, InputSize out, int width);
+  MapFcImpl(int channels, InputSize in, InputSize out, int width, bool residual = false);
   torch::Tensor forward(const torch::Tensor& maps);
 
  private:
   InputSize out_;
+  bool residual_;
   torch::nn::BatchNorm2d norm{nullptr};
   torch::nn::Linear fc1{nullptr}, fc2{nullptr};
 };
 TORCH_MODULE(MapFc);
 
-// One DSR stage s: h^(s) → h^(s+1).
+// One DSR stage s: h^(s) → h^(s+1). h'_v = h_v + FC(BN(h_v)) and h'_e = FC(BN(h_e)), both FCs
+// zero at the start: a new stage returns ReLU(h^(s)), so DSR×S starts from the base model's
+// maps (and its AP) rather than from noise (doc/DECISIONS.md).
 class DsrStageImpl : public torch::nn::Module {
  public:
   DsrStageImpl(int joints, InputSize heatmap, int fc_width);

@@ -20,9 +20,9 @@ force=${DEMO_FORCE:-0}
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 
 case "$size" in
-  quick) train_images=1500 val_images=300 epochs_teacher=12 epochs_student=12 ;;
-  full)  train_images=6000 val_images=1000 epochs_teacher=40 epochs_student=40 ;;
-  tiny)  train_images=40 val_images=12 epochs_teacher=1 epochs_student=1 ;;  # tests/cli/demo_pipeline.sh
+  quick) train_images=600 val_images=200 epochs_teacher=6 epochs_student=6 epochs_refine=2 ;;
+  full)  train_images=1500 val_images=300 epochs_teacher=12 epochs_student=12 epochs_refine=4 ;;
+  tiny)  train_images=40 val_images=12 epochs_teacher=1 epochs_student=1 epochs_refine=1 ;;  # tests/cli/demo_pipeline.sh
   *) echo "demo: DEMO must be quick, full or tiny, not '$size'" >&2; exit 2 ;;
 esac
 
@@ -62,13 +62,15 @@ stage synth-val "$data/val/annotations.json" "" \
   pose-synth -o "$data/val" --split val -n "$val_images" --seed 1 --force
 
 train_args=(--train "$data/train/annotations.json" --val "$data/val/annotations.json" --force)
+# The heatmap students' lr drops (x0.1) at 2/3 and 11/12 of their epochs, as quick-student's.
+student_milestones=(--milestones "$((epochs_student * 2 / 3))" "$((epochs_student * 11 / 12))")
 stage train-teacher "$out/teacher.ckpt.h5" "$data/train $data/val" \
   pose-train --config "$share/presets/quick-teacher.toml" --epochs "$epochs_teacher" "${train_args[@]}" \
   -o "$out/teacher.ckpt.h5"
 stage dump-teacher "$out/teacher.hm.h5" "$out/teacher.ckpt.h5 $data/train" \
   pose-dump-heatmaps "$out/teacher.ckpt.h5" "$data/train/annotations.json" -o "$out/teacher.hm.h5" --force
 stage train-student "$out/student-gt.ckpt.h5" "$data/train $data/val" \
-  pose-train --config "$share/presets/quick-student.toml" --epochs "$epochs_student" "${train_args[@]}" \
+  pose-train --config "$share/presets/quick-student.toml" --epochs "$epochs_student" "${student_milestones[@]}" "${train_args[@]}" \
   -o "$out/student-gt.ckpt.h5"
 
 # Distilled students: the student-gt recipe (preset, epochs, seed) plus the teacher's stored maps.
@@ -76,13 +78,56 @@ distill_methods=(fpd skd)
 for method in "${distill_methods[@]}"; do
   stage "distill-$method" "$out/student-$method.ckpt.h5" "$out/teacher.hm.h5 $data/train $data/val" \
     pose-distill --method "$method" --teacher-heatmaps "$out/teacher.hm.h5" \
-    --config "$share/presets/quick-student.toml" --epochs "$epochs_student" "${train_args[@]}" \
+    --config "$share/presets/quick-student.toml" --epochs "$epochs_student" "${student_milestones[@]}" "${train_args[@]}" \
     -o "$out/student-$method.ckpt.h5"
 done
 
-# Every model of the report: name and method, in table order.
-models=(teacher:gt student-gt:gt)
-for method in "${distill_methods[@]}"; do models+=("student-$method:$method"); done
+# SDP: the same student distilling its own predictions of s batches earlier, with the stepping
+# strategy (s x10 at each lr division) and without it (the paper's ablation).
+stage selfdistill-sdp "$out/student-sdp.ckpt.h5" "$data/train $data/val" \
+  pose-selfdistill --config "$share/presets/quick-student.toml" --epochs "$epochs_student" "${student_milestones[@]}" \
+  --alpha 3 --distance 1 --stepping-gamma 10 "${train_args[@]}" -o "$out/student-sdp.ckpt.h5"
+stage selfdistill-sdp-fixed "$out/student-sdp-fixed.ckpt.h5" "$data/train $data/val" \
+  pose-selfdistill --config "$share/presets/quick-student.toml" --epochs "$epochs_student" "${student_milestones[@]}" \
+  --alpha 3 --distance 1 --no-stepping "${train_args[@]}" -o "$out/student-sdp-fixed.ckpt.h5"
+
+# Refiners on the frozen student-gt: IGP-GCN supervised by the teacher's poses and, as the
+# ablation, by the ground truth; DDSR's DSRx4 stages supervised by ground-truth heatmaps.
+refine_args=(--base "$out/student-gt.ckpt.h5" --epochs "$epochs_refine" --batch-size 16 --lr 1e-3
+  --milestones "$((epochs_refine * 2 / 3))" "${train_args[@]}")
+stage refine-igp "$out/student-igp.ckpt.h5" "$out/student-gt.ckpt.h5 $out/teacher.hm.h5 $data/train $data/val" \
+  pose-refine-gcn --method igp --teacher-heatmaps "$out/teacher.hm.h5" "${refine_args[@]}" \
+  -o "$out/student-igp.ckpt.h5"
+stage refine-igp-gt "$out/student-igp-gt.ckpt.h5" "$out/student-gt.ckpt.h5 $data/train $data/val" \
+  pose-refine-gcn --method igp --targets gt "${refine_args[@]}" -o "$out/student-igp-gt.ckpt.h5"
+stage refine-dsr "$out/student-dsr.ckpt.h5" "$out/student-gt.ckpt.h5 $data/train $data/val" \
+  pose-refine-gcn --method dsr --sigma 2.5 "${refine_args[@]}" -o "$out/student-dsr.ckpt.h5"
+
+# Students with other heads, each against its own ground-truth run: two-stage stage 1 on a
+# SimCC student (live teacher: L_fea needs its features), DistilPose on a regression student
+# (the hourglass teacher has no tokens: simulated heatmaps and confidence only).
+stage train-simcc "$out/simcc-gt.ckpt.h5" "$data/train $data/val" \
+  pose-train --config "$share/presets/quick-simcc-student.toml" --epochs "$epochs_student" "${train_args[@]}" \
+  -o "$out/simcc-gt.ckpt.h5"
+stage distill-two-stage "$out/simcc-two-stage.ckpt.h5" "$out/teacher.ckpt.h5 $data/train $data/val" \
+  pose-distill --method two-stage --teacher "$out/teacher.ckpt.h5" \
+  --config "$share/presets/quick-simcc-student.toml" --epochs "$epochs_student" "${train_args[@]}" \
+  -o "$out/simcc-two-stage.ckpt.h5"
+stage train-regression "$out/regression-gt.ckpt.h5" "$data/train $data/val" \
+  pose-train --config "$share/presets/quick-regression-student.toml" --epochs "$epochs_student" "${train_args[@]}" \
+  -o "$out/regression-gt.ckpt.h5"
+stage distill-distilpose "$out/regression-distilpose.ckpt.h5" "$out/teacher.hm.h5 $data/train $data/val" \
+  pose-distill --method distilpose --teacher-heatmaps "$out/teacher.hm.h5" --distilpose-no-kt --distilpose-no-vt \
+  --config "$share/presets/quick-regression-student.toml" --epochs "$epochs_student" "${train_args[@]}" \
+  -o "$out/regression-distilpose.ckpt.h5"
+
+# Every model of the report: name, method and the ground-truth run it is compared with.
+models=(teacher:gt:student-gt student-gt:gt:student-gt)
+for method in "${distill_methods[@]}"; do models+=("student-$method:$method:student-gt"); done
+models+=(student-sdp:sdp:student-gt student-sdp-fixed:sdp-no-stepping:student-gt
+  student-igp:igp:student-gt student-igp-gt:igp-gt-targets:student-gt student-dsr:dsr:student-gt
+  simcc-gt:gt:simcc-gt simcc-two-stage:two-stage:simcc-gt
+  regression-gt:gt:regression-gt regression-distilpose:distilpose:regression-gt)
 
 for entry in "${models[@]}"; do
   m=${entry%%:*}
@@ -95,22 +140,30 @@ for entry in "${models[@]}"; do
     "$out/$m.eval.csv"
 done
 
-# Figures: AP per model, the PCK and AP-vs-OKS curves overlaid, predictions on the same images.
-preds=() labels=()
+# Figures: AP per model and the PCK and AP-vs-OKS curves overlaid; the grid shows the teacher,
+# the ground-truth student and the heatmap distillations on the same images.
+preds=() labels=() grid_preds=() grid_labels=()
 for entry in "${models[@]}"; do
-  preds+=("$out/${entry%%:*}.preds.json")
-  labels+=(--label "${entry%%:*}")
+  m=${entry%%:*}
+  preds+=("$out/$m.preds.json")
+  labels+=(--label "$m")
+  case "$m" in teacher | student-gt | student-fpd | student-skd)
+    grid_preds+=("$out/$m.preds.json")
+    grid_labels+=(--label "$m") ;;
+  esac
 done
-stage figures "$out/ap.png $out/curves.png $out/grid.png" "${preds[*]}" \
+stage figures "$out/ap.png $out/curves.png" "${preds[*]}" \
   pose-eval "$data/val/annotations.json" "${preds[@]}" "${labels[@]}" --metric coco,pck \
-  --bar-chart "$out/ap.png" --plot "$out/curves.png" --grid "$out/grid.png" --force
+  --bar-chart "$out/ap.png" --plot "$out/curves.png" --force
+stage grid "$out/grid.png" "${grid_preds[*]}" \
+  pose-eval "$data/val/annotations.json" "${grid_preds[@]}" "${grid_labels[@]}" --metric coco \
+  --grid "$out/grid.png" --force
 
 # The report: one row per model, from pose-info (size), the dump's log (time) and pose-eval.
 value() { awk -F, -v k="$2" '$1 == "coco" && $3 == k {print $5}' "$1"; }
 info() { pose-info --json "$1" | tr ',' '\n' | awk -F: -v k="\"$2\"" '$1 == k {print $2}'; }
 ms_per_person() { sed -n 's/.*: \([0-9.]*\) ms per person for the model.*/\1/p' "$1" | tail -1; }
 report="$out/report.md"
-base_ap=$(value "$out/student-gt.eval.csv" AP)
 {
   echo "# posekd demo ($size preset)"
   echo
@@ -118,10 +171,15 @@ base_ap=$(value "$out/student-gt.eval.csv" AP)
   echo "noise, $val_images clean validation images; ground-truth boxes, flip test. Time per person:"
   echo "the model with flip test and decoding, batch 32, on this machine's CPU ($(nproc) cores)."
   echo
-  echo "| model | method | params | GFLOPs | ms/person | AP | AR | AP gain over student (gt) |"
+  echo "Each student's gain is over the same student trained on ground truth alone (same preset,"
+  echo "epochs and seed): student-gt for the heatmap students and the refiners (which refine it),"
+  echo "simcc-gt and regression-gt for the students with those heads."
+  echo
+  echo "| model | method | params | GFLOPs | ms/person | AP | AR | AP gain over its gt run |"
   echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
   for entry in "${models[@]}"; do
-    m=${entry%%:*} method=${entry#*:}
+    IFS=: read -r m method baseline <<< "$entry"
+    base_ap=$(value "$out/$baseline.eval.csv" AP)
     ap=$(value "$out/$m.eval.csv" AP)
     ar=$(value "$out/$m.eval.csv" AR)
     params=$(info "$out/$m.ckpt.h5" params)
