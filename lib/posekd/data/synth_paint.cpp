@@ -175,15 +175,19 @@ void paint_body(Canvas& canvas, const Body& b, int person) {
         const BodyPoint elbow = left ? BodyPoint::left_elbow : BodyPoint::right_elbow;
         const BodyPoint wrist = left ? BodyPoint::left_wrist : BodyPoint::right_wrist;
         const double brightness = left ? left_brightness : right_brightness;
-        const Paint sleeve = look.long_sleeves ? limb_cloth(b, part, left, look.shirt, look.shirt_pattern, brightness)
-                                               : skin(look, brightness);
+        // A long sleeve's forearm is a shade darker than its upper arm, so that the elbow of
+        // a straight arm shows as the edge of the forearm's round end.
+        const Paint sleeve = look.long_sleeves
+                                 ? limb_cloth(b, part, left, look.shirt, look.shirt_pattern, 0.85 * brightness)
+                                 : skin(look, brightness);
         paint_limb(canvas, b, part, elbow, wrist, sleeve, owner);
         const Point2 dir = unit(pt(b, wrist) - pt(b, elbow));
         const double hand = 0.036 * b.pixels_per_unit;
-        // A bare forearm and a hand of one tone hide the wrist (it cost the quick teacher more
-        // than any other joint): the hand is darker, so the wrist has an edge with or
-        // without sleeves.
-        canvas.ellipse(pt(b, wrist) + dir * (0.7 * hand), 1.15 * hand, 0.85 * hand, dir,
+        // The hand starts at the wrist (the wrist is the hand's base, where the sleeve or the
+        // forearm ends), and the hand of a bare arm is darker than the forearm: the wrist is
+        // an edge either way. Before session 3 the hand was centred 0.7 hand-lengths past the
+        // wrist, which put the wrist inside the hand, and bare forearms and hands were one tone.
+        canvas.ellipse(pt(b, wrist) + dir * (1.15 * hand), 1.15 * hand, 0.85 * hand, dir,
                        skin(look, look.long_sleeves ? brightness : 0.75 * brightness), owner);
         break;
       }

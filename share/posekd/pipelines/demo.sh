@@ -8,7 +8,8 @@
 #   (demo/report.md with ap.png, curves.png and grid.png)
 #
 # Environment: DEMO=quick|full|tiny (data and epochs), DEMO_OUT (default ./demo), DEMO_FORCE=1 reruns
-# every stage. A stage is skipped when its outputs exist and its command and inputs are
+# every stage, DEMO_JOBS=N trains up to N students at once (each with nproc/N compute threads;
+# the timed prediction stages always run one at a time). A stage is skipped when its outputs exist and its command and inputs are
 # unchanged (a stamp file records both). Tools are taken from PATH.
 set -euo pipefail
 
@@ -20,8 +21,8 @@ force=${DEMO_FORCE:-0}
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 
 case "$size" in
-  quick) train_images=600 val_images=200 epochs_teacher=6 epochs_student=6 epochs_refine=2 ;;
-  full)  train_images=1500 val_images=300 epochs_teacher=12 epochs_student=12 epochs_refine=4 ;;
+  quick) train_images=600 val_images=200 epochs_teacher=6 epochs_student=4 epochs_refine=2 ;;
+  full)  train_images=1500 val_images=300 epochs_teacher=8 epochs_student=8 epochs_refine=4 ;;
   tiny)  train_images=40 val_images=12 epochs_teacher=1 epochs_student=1 epochs_refine=1 ;;  # tests/cli/demo_pipeline.sh
   *) echo "demo: DEMO must be quick, full or tiny, not '$size'" >&2; exit 2 ;;
 esac
@@ -55,6 +56,37 @@ stage() {
   log "$name: done in $((SECONDS - start)) s"
 }
 
+# spawn STAGE-ARGS...: a stage in the background when DEMO_JOBS > 1 (at most that many at once);
+# barrier waits for them all and stops the demo if one failed. Training commands of spawned
+# stages take "${par_args[@]}" (their share of the cores; empty when DEMO_JOBS is 1, so the
+# commands, and the stamps, are those of a sequential run).
+jobs_max=${DEMO_JOBS:-1}
+case "$jobs_max" in '' | *[!0-9]* | 0) echo "demo: DEMO_JOBS must be a positive number, not '$jobs_max'" >&2; exit 2 ;; esac
+par_args=()
+if [ "$jobs_max" -gt 1 ]; then
+  threads=$(($(nproc) / jobs_max))
+  par_args=(--threads "$((threads > 0 ? threads : 1))")
+fi
+spawned=()
+spawn() {
+  if [ "$jobs_max" = 1 ]; then
+    stage "$@"
+    return
+  fi
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do sleep 1; done
+  stage "$@" &
+  spawned+=("$!")
+}
+barrier() {
+  local pid failed=0
+  for pid in "${spawned[@]}"; do wait "$pid" || failed=1; done
+  spawned=()
+  if [ "$failed" = 1 ]; then
+    log "a stage failed (its error is above)"
+    exit 1
+  fi
+}
+
 data="$out/data"
 stage synth-train "$data/train/annotations.json" "" \
   pose-synth -o "$data/train" --split train -n "$train_images" --label-noise 0.15 --seed 1 --force
@@ -63,63 +95,70 @@ stage synth-val "$data/val/annotations.json" "" \
 
 train_args=(--train "$data/train/annotations.json" --val "$data/val/annotations.json" --force)
 # The heatmap students' lr drops (x0.1) at 2/3 and 11/12 of their epochs, as quick-student's.
-student_milestones=(--milestones "$((epochs_student * 2 / 3))" "$((epochs_student * 11 / 12))")
+m1=$((epochs_student * 2 / 3)) m2=$((epochs_student * 11 / 12))
+[ "$m1" -ge 1 ] || m1=1
+[ "$m2" -gt "$m1" ] || m2=$((m1 + 1))
+student_milestones=(--milestones "$m1" "$m2")
 stage train-teacher "$out/teacher.ckpt.h5" "$data/train $data/val" \
   pose-train --config "$share/presets/quick-teacher.toml" --epochs "$epochs_teacher" "${train_args[@]}" \
   -o "$out/teacher.ckpt.h5"
 stage dump-teacher "$out/teacher.hm.h5" "$out/teacher.ckpt.h5 $data/train" \
   pose-dump-heatmaps "$out/teacher.ckpt.h5" "$data/train/annotations.json" -o "$out/teacher.hm.h5" --force
-stage train-student "$out/student-gt.ckpt.h5" "$data/train $data/val" \
-  pose-train --config "$share/presets/quick-student.toml" --epochs "$epochs_student" "${student_milestones[@]}" "${train_args[@]}" \
+spawn train-student "$out/student-gt.ckpt.h5" "$data/train $data/val" \
+  pose-train --config "$share/presets/quick-student.toml" --epochs "$epochs_student" "${student_milestones[@]}" "${par_args[@]}" "${train_args[@]}" \
   -o "$out/student-gt.ckpt.h5"
 
 # Distilled students: the student-gt recipe (preset, epochs, seed) plus the teacher's stored maps.
 distill_methods=(fpd skd)
 for method in "${distill_methods[@]}"; do
-  stage "distill-$method" "$out/student-$method.ckpt.h5" "$out/teacher.hm.h5 $data/train $data/val" \
+  spawn "distill-$method" "$out/student-$method.ckpt.h5" "$out/teacher.hm.h5 $data/train $data/val" \
     pose-distill --method "$method" --teacher-heatmaps "$out/teacher.hm.h5" \
-    --config "$share/presets/quick-student.toml" --epochs "$epochs_student" "${student_milestones[@]}" "${train_args[@]}" \
+    --config "$share/presets/quick-student.toml" --epochs "$epochs_student" "${student_milestones[@]}" "${par_args[@]}" "${train_args[@]}" \
     -o "$out/student-$method.ckpt.h5"
 done
 
 # SDP: the same student distilling its own predictions of s batches earlier, with the stepping
 # strategy (s x10 at each lr division) and without it (the paper's ablation).
-stage selfdistill-sdp "$out/student-sdp.ckpt.h5" "$data/train $data/val" \
-  pose-selfdistill --config "$share/presets/quick-student.toml" --epochs "$epochs_student" "${student_milestones[@]}" \
+spawn selfdistill-sdp "$out/student-sdp.ckpt.h5" "$data/train $data/val" \
+  pose-selfdistill --config "$share/presets/quick-student.toml" --epochs "$epochs_student" "${student_milestones[@]}" "${par_args[@]}" \
   --alpha 3 --distance 1 --stepping-gamma 10 "${train_args[@]}" -o "$out/student-sdp.ckpt.h5"
-stage selfdistill-sdp-fixed "$out/student-sdp-fixed.ckpt.h5" "$data/train $data/val" \
-  pose-selfdistill --config "$share/presets/quick-student.toml" --epochs "$epochs_student" "${student_milestones[@]}" \
+spawn selfdistill-sdp-fixed "$out/student-sdp-fixed.ckpt.h5" "$data/train $data/val" \
+  pose-selfdistill --config "$share/presets/quick-student.toml" --epochs "$epochs_student" "${student_milestones[@]}" "${par_args[@]}" \
   --alpha 3 --distance 1 --no-stepping "${train_args[@]}" -o "$out/student-sdp-fixed.ckpt.h5"
-
-# Refiners on the frozen student-gt: IGP-GCN supervised by the teacher's poses and, as the
-# ablation, by the ground truth; DDSR's DSRx4 stages supervised by ground-truth heatmaps.
-refine_args=(--base "$out/student-gt.ckpt.h5" --epochs "$epochs_refine" --batch-size 16 --lr 1e-3
-  --milestones "$((epochs_refine * 2 / 3))" "${train_args[@]}")
-stage refine-igp "$out/student-igp.ckpt.h5" "$out/student-gt.ckpt.h5 $out/teacher.hm.h5 $data/train $data/val" \
-  pose-refine-gcn --method igp --teacher-heatmaps "$out/teacher.hm.h5" "${refine_args[@]}" \
-  -o "$out/student-igp.ckpt.h5"
-stage refine-igp-gt "$out/student-igp-gt.ckpt.h5" "$out/student-gt.ckpt.h5 $data/train $data/val" \
-  pose-refine-gcn --method igp --targets gt "${refine_args[@]}" -o "$out/student-igp-gt.ckpt.h5"
-stage refine-dsr "$out/student-dsr.ckpt.h5" "$out/student-gt.ckpt.h5 $data/train $data/val" \
-  pose-refine-gcn --method dsr --sigma 2.5 "${refine_args[@]}" -o "$out/student-dsr.ckpt.h5"
 
 # Students with other heads, each against its own ground-truth run: two-stage stage 1 on a
 # SimCC student (live teacher: L_fea needs its features), DistilPose on a regression student
 # (the hourglass teacher has no tokens: simulated heatmaps and confidence only).
-stage train-simcc "$out/simcc-gt.ckpt.h5" "$data/train $data/val" \
-  pose-train --config "$share/presets/quick-simcc-student.toml" --epochs "$epochs_student" "${train_args[@]}" \
+spawn train-simcc "$out/simcc-gt.ckpt.h5" "$data/train $data/val" \
+  pose-train --config "$share/presets/quick-simcc-student.toml" --epochs "$epochs_student" "${par_args[@]}" "${train_args[@]}" \
   -o "$out/simcc-gt.ckpt.h5"
-stage distill-two-stage "$out/simcc-two-stage.ckpt.h5" "$out/teacher.ckpt.h5 $data/train $data/val" \
+spawn distill-two-stage "$out/simcc-two-stage.ckpt.h5" "$out/teacher.ckpt.h5 $data/train $data/val" \
   pose-distill --method two-stage --teacher "$out/teacher.ckpt.h5" \
-  --config "$share/presets/quick-simcc-student.toml" --epochs "$epochs_student" "${train_args[@]}" \
+  --config "$share/presets/quick-simcc-student.toml" --epochs "$epochs_student" "${par_args[@]}" "${train_args[@]}" \
   -o "$out/simcc-two-stage.ckpt.h5"
-stage train-regression "$out/regression-gt.ckpt.h5" "$data/train $data/val" \
-  pose-train --config "$share/presets/quick-regression-student.toml" --epochs "$epochs_student" "${train_args[@]}" \
+spawn train-regression "$out/regression-gt.ckpt.h5" "$data/train $data/val" \
+  pose-train --config "$share/presets/quick-regression-student.toml" --epochs "$epochs_student" "${par_args[@]}" "${train_args[@]}" \
   -o "$out/regression-gt.ckpt.h5"
-stage distill-distilpose "$out/regression-distilpose.ckpt.h5" "$out/teacher.hm.h5 $data/train $data/val" \
+spawn distill-distilpose "$out/regression-distilpose.ckpt.h5" "$out/teacher.hm.h5 $data/train $data/val" \
   pose-distill --method distilpose --teacher-heatmaps "$out/teacher.hm.h5" --distilpose-no-kt --distilpose-no-vt \
-  --config "$share/presets/quick-regression-student.toml" --epochs "$epochs_student" "${train_args[@]}" \
+  --config "$share/presets/quick-regression-student.toml" --epochs "$epochs_student" "${par_args[@]}" "${train_args[@]}" \
   -o "$out/regression-distilpose.ckpt.h5"
+
+barrier  # the refiners need student-gt
+
+# Refiners on the frozen student-gt: IGP-GCN supervised by the teacher's poses and, as the
+# ablation, by the ground truth; DDSR's DSRx4 stages supervised by ground-truth heatmaps.
+refine_args=(--base "$out/student-gt.ckpt.h5" --epochs "$epochs_refine" --batch-size 16 --lr 1e-3 "${par_args[@]}"
+  --milestones "$(((epochs_refine * 2 + 2) / 3))" "${train_args[@]}")
+spawn refine-igp "$out/student-igp.ckpt.h5" "$out/student-gt.ckpt.h5 $out/teacher.hm.h5 $data/train $data/val" \
+  pose-refine-gcn --method igp --teacher-heatmaps "$out/teacher.hm.h5" "${refine_args[@]}" \
+  -o "$out/student-igp.ckpt.h5"
+spawn refine-igp-gt "$out/student-igp-gt.ckpt.h5" "$out/student-gt.ckpt.h5 $data/train $data/val" \
+  pose-refine-gcn --method igp --targets gt "${refine_args[@]}" -o "$out/student-igp-gt.ckpt.h5"
+spawn refine-dsr "$out/student-dsr.ckpt.h5" "$out/student-gt.ckpt.h5 $data/train $data/val" \
+  pose-refine-gcn --method dsr --sigma 2.5 "${refine_args[@]}" -o "$out/student-dsr.ckpt.h5"
+
+barrier
 
 # Every model of the report: name, method and the ground-truth run it is compared with.
 models=(teacher:gt:student-gt student-gt:gt:student-gt)
