@@ -105,7 +105,14 @@ cv::Mat draw_panel(const MetricReport& r) {
 
 cv::Mat draw_bar_panel(const BarPanel& panel) {
   const int n = static_cast<int>(panel.bars.size());
-  const int width = std::max(kWidth - kRight + 40, kLeft + 30 + n * 90);
+  // Each bar's slot fits its model's name, so long names side by side do not overlap.
+  const double label_scale = 0.4;
+  int label_width = 0;
+  for (const auto& bar : panel.bars) {
+    int base = 0;
+    label_width = std::max(label_width, cv::getTextSize(bar.first, cv::FONT_HERSHEY_SIMPLEX, label_scale, 1, &base).width);
+  }
+  const int width = std::max(kWidth - kRight + 40, kLeft + 30 + n * std::max(90, label_width + 14));
   cv::Mat img(kHeight, width, CV_8UC3, cv::Scalar(255, 255, 255));
   double top = 1.0;
   for (const auto& [label, v] : panel.bars)
@@ -129,7 +136,7 @@ cv::Mat draw_bar_panel(const BarPanel& panel) {
     } else {
       put_text(img, "n/a", {cx, py(0) - 6}, 0.42, 1);
     }
-    put_text(img, label, {cx, kTop + ph + 20}, label.size() > 12 ? 0.35 : 0.42, 1);
+    put_text(img, label, {cx, kTop + ph + 20}, label_scale, 1);
   }
   cv::rectangle(img, {kLeft, kTop}, {kLeft + pw, kTop + ph}, {0, 0, 0}, 1);
   put_text(img, panel.title, {width / 2, 24}, 0.5, 1);
