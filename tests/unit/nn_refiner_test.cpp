@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 #include <torch/torch.h>
 
+#include "posekd/codec/heatmap_decode.h"
 #include "posekd/core/error.h"
 #include "posekd/io/info.h"
 #include "posekd/loss/refine_losses.h"
@@ -80,6 +81,42 @@ TEST_CASE("initial pose: heatmap argmax with HRNet's quarter offset, in input pi
   CHECK(s.score[0][0].item<float>() == doctest::Approx(2.0));
 }
 
+TEST_CASE("initial pose with DARK: the location codec/heatmap_decode gives each map") {
+  // Gaussians at sub-pixel centres with noise, some near the border (no Taylor step there).
+  nn::ModelInfo info;
+  info.spec = nn::ModelSpec::parse(tiny);
+  info.input = {128, 96};  // height, width
+  info.heatmap = {32, 24};
+  torch::manual_seed(4);
+  const int64_t n = 3, k = 5, h = 32, w = 24;
+  const auto ys = torch::arange(h, torch::kFloat).view({h, 1}), xs = torch::arange(w, torch::kFloat).view({1, w});
+  torch::Tensor maps = torch::zeros({n, k, h, w});
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < k; ++j) {
+      const double cx = 1.3 + 21.0 * torch::rand({1}).item<double>(), cy = 0.6 + 30.0 * torch::rand({1}).item<double>();
+      maps[i][j] = torch::exp(-((xs - cx).pow(2) + (ys - cy).pow(2)) / (2 * 2.5 * 2.5)) * 0.8 +
+                   0.02 * torch::rand({h, w});
+    }
+  nn::ModelOutputs out;
+  out.heatmaps = {maps};
+  for (int kernel : {0, 7, 9}) {
+    const nn::InitialPose p = nn::initial_pose(out, info, CropGeometry::standard, /*dark=*/true, kernel);
+    HeatmapDecodeOptions options;
+    options.decoder = HeatmapDecoder::dark;
+    options.blur_kernel = kernel > 0 ? kernel : default_blur_kernel(int(w));  // 5 at width 24
+    for (int64_t i = 0; i < n; ++i) {
+      const torch::Tensor one = maps[i].contiguous();
+      const auto expected = decode_heatmaps(one.data_ptr<float>(), int(k), int(h), int(w), options);
+      for (int64_t j = 0; j < k; ++j) {
+        // Within 0.02 input pixels (0.005 map pixels): the CPU decoder blurs in float32, this in
+        // float64, and the log derivatives magnify the difference.
+        CHECK(std::abs(p.coords[i][j][0].item<double>() - expected[j].x * 4) < 0.02);
+        CHECK(std::abs(p.coords[i][j][1].item<double>() - expected[j].y * 4) < 0.02);
+      }
+    }
+  }
+}
+
 TEST_CASE("SemGraphConv: softmax mixing over the skeleton graph, self and neighbour weights apart") {
   Skeleton chain;
   chain.joints = {"a", "b", "c"};
@@ -128,8 +165,10 @@ TEST_CASE("igp: three features coarse to fine, output shapes, starts at the base
   CHECK(out.heatmaps.empty());
   CHECK_FALSE(out.simcc_x.defined());
   CHECK(out.features.size() == 5);
-  // The stage outputs start at zero offset: the refined model is the base model.
-  const nn::InitialPose init = nn::initial_pose(base->forward(images), base->info(), CropGeometry::standard);
+  // The stage outputs start at zero offset: the refined model is the base model, decoded as
+  // its codec (unbiased) decodes it, with DARK.
+  const nn::InitialPose init =
+      nn::initial_pose(base->forward(images), base->info(), CropGeometry::standard, /*dark=*/true);
   const torch::Tensor size = torch::tensor({64.0f, 64.0f});
   CHECK(torch::allclose(out.coords * size, init.coords, 1e-4, 1e-3));
   CHECK(torch::allclose(out.score, init.score));

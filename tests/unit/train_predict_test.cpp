@@ -99,7 +99,7 @@ TEST_CASE("predict: heatmap model, shapes, flip-test merge, coords = decode of t
   // Coordinates are the decoded stored maps, back in the image through the crop.
   HeatmapDecodeOptions d;
   d.decoder = HeatmapDecoder::dark;
-  d.blur_kernel = train::default_blur_kernel(16);
+  d.blur_kernel = default_blur_kernel(16);
   for (size_t i = 0; i < preds.size(); ++i) {
     auto k = decode_heatmaps(maps[i / 2][int64_t(i % 2)].data_ptr<float>(), 17, 16, 16, d);
     back_project(k, CropFrame{preds[i].crop, 64, 64, 16, 16, CropGeometry::standard});
@@ -119,8 +119,8 @@ TEST_CASE("predict: heatmap model, shapes, flip-test merge, coords = decode of t
   });
   CHECK(none.empty());
   CHECK(seen == preds.size());
-  CHECK(train::default_blur_kernel(48) == 11);
-  CHECK(train::default_blur_kernel(72) == 17);
+  CHECK(default_blur_kernel(48) == 11);
+  CHECK(default_blur_kernel(72) == 17);
 }
 
 TEST_CASE("predict: SimCC and regression heads decode their own outputs") {

@@ -93,6 +93,11 @@ void dark_udp_refine(const float* map, int h, int w, int kernel, DecodedKeypoint
 
 }  // namespace
 
+int default_blur_kernel(int heatmap_w) {
+  const int half = static_cast<int>(std::lround((11.0 * heatmap_w / 48.0 - 1.0) / 2.0));
+  return std::max(3, 2 * half + 1);
+}
+
 HeatmapDecoder parse_heatmap_decoder(const std::string& name) {
   if (name == "argmax") return HeatmapDecoder::argmax;
   if (name == "quarter-offset" || name == "default") return HeatmapDecoder::quarter_offset;

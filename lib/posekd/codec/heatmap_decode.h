@@ -28,6 +28,10 @@ struct HeatmapDecodeOptions {
   int blur_kernel = 11;  // DARK/DARK-UDP Gaussian blur size (mmpose: 11 at 64x48, 17 at 96x72)
 };
 
+// The DARK blur size for maps `heatmap_w` wide: mmpose uses 11 at 64×48 and 17 at 96×72, so
+// the nearest odd size to 11·w/48, at least 3.
+int default_blur_kernel(int heatmap_w);
+
 std::vector<DecodedKeypoint> decode_heatmaps(const float* heatmaps, int num_joints, int heatmap_h, int heatmap_w,
                                              const HeatmapDecodeOptions& options);
 

@@ -122,7 +122,7 @@ std::vector<std::string> igp_features(const std::string& key, const ModelOutputs
 }
 
 IgpGcnImpl::IgpGcnImpl(const ModelSpec& spec, const RefinerBase& base)
-    : RefinerImpl(spec), base_(base.info), geometry_(base.geometry) {
+    : RefinerImpl(spec), base_(base.info), geometry_(base.geometry), dark_decoding_(base.dark_decoding) {
   features_ = igp_features(spec.get("features"), base.probe, base.info.spec.str());
   const torch::Tensor adjacency = skeleton_adjacency(base.skeleton);
   const int64_t hidden = spec.get_int("hidden");
@@ -141,7 +141,7 @@ IgpGcnImpl::IgpGcnImpl(const ModelSpec& spec, const RefinerBase& base)
 }
 
 void IgpGcnImpl::refine(ModelOutputs& outputs) {
-  const InitialPose init = initial_pose(outputs, base_, geometry_);
+  const InitialPose init = initial_pose(outputs, base_, geometry_, dark_decoding_);
   const double w = base_.input.width, h = base_.input.height;
   const torch::Tensor size = torch::tensor({w, h}, init.coords.options());
   // grid_sample's frame with align_corners=False: pixel centre x at (2x + 1)/W - 1, the same

@@ -100,6 +100,7 @@ class IgpGcnImpl : public RefinerImpl {
  private:
   ModelInfo base_;
   CropGeometry geometry_;
+  bool dark_decoding_ = false;  // P_init as the base decodes it (RefinerBase::dark_decoding)
   std::vector<std::string> features_;
   GraphConvBlock gconv_input{nullptr};
   torch::nn::ModuleList gconv_layers{nullptr}, gconv_output{nullptr};

@@ -18,6 +18,12 @@ struct InitialPose {
 // geometry; score = the maximum. SimCC: argmax / split ratio per axis; score = the smaller
 // of the two maximal logits (mmpose's get_simcc_maximum). Regression: the coordinates and
 // confidence as predicted. Throws Error when the outputs hold none of them.
-InitialPose initial_pose(const ModelOutputs& outputs, const ModelInfo& info, CropGeometry geometry);
+//
+// With `dark` (a heatmap base whose codec decodes with DARK: `unbiased`), the heatmap location
+// is the one its decoder gives instead: the argmax refined by DARK's Taylor step on the log of
+// the map blurred as mmpose 0.x blurs it (kernel `blur_kernel`, 0: default_blur_kernel of the
+// map width; OpenCV's fixed kernels up to size 7), as codec/heatmap_decode.cpp does on one map.
+InitialPose initial_pose(const ModelOutputs& outputs, const ModelInfo& info, CropGeometry geometry,
+                         bool dark = false, int blur_kernel = 0);
 
 }  // namespace posekd::nn

@@ -22,7 +22,7 @@ Refiner make_refiner(const ModelSpec& spec, const RefinerBase& base) {
 
 void attach_refiner(PoseModelImpl& model, const ModelSpec& spec, const Skeleton& skeleton, HeatmapCodec codec,
                     const AttachOptions& options) {
-  RefinerBase base{model.info(), {}, skeleton, crop_geometry(codec)};
+  RefinerBase base{model.info(), {}, skeleton, crop_geometry(codec), codec == HeatmapCodec::unbiased};
   const c10::Device device = model.parameters().empty() ? c10::Device(c10::kCPU) : model.parameters().front().device();
   {
     torch::NoGradGuard no_grad;

@@ -59,12 +59,6 @@ TargetOptions model_targets(const nn::ModelInfo& info, HeatmapCodec codec) {
   return t;
 }
 
-int default_blur_kernel(int heatmap_w) {
-  // mmpose uses 11 at 64×48 and 17 at 96×72: the nearest odd size to 11·w/48, at least 3.
-  const int half = static_cast<int>(std::lround((11.0 * heatmap_w / 48.0 - 1.0) / 2.0));
-  return std::max(3, 2 * half + 1);
-}
-
 std::vector<InstancePrediction> predict(nn::PoseModelImpl& model, const Skeleton& skeleton, HeatmapCodec codec,
                                         const std::vector<Instance>& instances, const PredictOptions& options,
                                         const BatchCallback& on_batch) {

@@ -81,9 +81,6 @@ struct PredictedBatch {
 // stops at this batch boundary).
 using BatchCallback = std::function<void(const PredictedBatch&)>;
 
-// The blur kernel PredictOptions::blur_kernel = 0 stands for at this heatmap width.
-int default_blur_kernel(int heatmap_w);
-
 // The loader's crop and map geometry for `model`: its input and heatmap sizes and the
 // checkpoint's target convention. Training and inference both build on it.
 TargetOptions model_targets(const nn::ModelInfo& info, HeatmapCodec codec);
