@@ -70,8 +70,8 @@ double child_peak_mb(const std::vector<std::string>& args) {
   return double(usage.ru_maxrss) / 1024.0;
 }
 
-// --child-queue S B K H W: holds a queue of S batches of B float16 maps K×H×W.
-int fill_queue(int s, int batch, int joints, int h, int w) {
+// A queue of S batches of B float16 maps K×H×W (random, so every page is touched).
+train::SdpQueue filled_queue(int s, int batch, int joints, int h, int w) {
   train::SdpQueue queue;
   for (int64_t t = 0; t < s; ++t) {
     train::QueuedBatch b;
@@ -81,7 +81,12 @@ int fill_queue(int s, int batch, int joints, int h, int w) {
     b.predictions = torch::rand({batch, joints, h, w}).to(torch::kHalf);
     queue.push(std::move(b), s);
   }
-  return queue.size() == size_t(s) ? 0 : 1;
+  return queue;
+}
+
+// --child-queue S B K H W: holds such a queue, for its peak RSS.
+int fill_queue(int s, int batch, int joints, int h, int w) {
+  return filled_queue(s, batch, joints, h, w).size() == size_t(s) ? 0 : 1;
 }
 
 // --child-train OBJECTIVE ANNOTATIONS SPEC BATCH THREADS OUTPUT: two epochs.
@@ -178,15 +183,7 @@ int main(int argc, char** argv) {
   };
   const double baseline = queue_peak(0);
   for (const int s : {1, 10, 100}) {
-    train::SdpQueue queue;
-    for (int64_t t = 0; t < s; ++t) {
-      train::QueuedBatch b;
-      b.step = t;
-      b.indices.assign(size_t(batch), 0);
-      b.params.assign(size_t(batch), AugParams{});
-      b.predictions = torch::zeros({batch, joints, hm.height, hm.width}, torch::kHalf);
-      queue.push(std::move(b), s);
-    }
+    const train::SdpQueue queue = filled_queue(s, batch, joints, hm.height, hm.width);
     double state_mb = 0;
     for (const auto& a : queue.to_arrays()) state_mb += double(a.values.size() * sizeof(float)) / 1e6;
     const double bytes_mb = double(queue.bytes()) / 1e6;

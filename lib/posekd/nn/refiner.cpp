@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include "posekd/codec/heatmap_decode.h"
 #include "posekd/core/error.h"
 #include "posekd/nn/dsr_refiner.h"
 #include "posekd/nn/igp_gcn.h"
@@ -22,7 +23,7 @@ Refiner make_refiner(const ModelSpec& spec, const RefinerBase& base) {
 
 void attach_refiner(PoseModelImpl& model, const ModelSpec& spec, const Skeleton& skeleton, HeatmapCodec codec,
                     const AttachOptions& options) {
-  RefinerBase base{model.info(), {}, skeleton, crop_geometry(codec), codec == HeatmapCodec::unbiased};
+  RefinerBase base{model.info(), {}, skeleton, crop_geometry(codec), default_decoder(codec) == HeatmapDecoder::dark};
   const c10::Device device = model.parameters().empty() ? c10::Device(c10::kCPU) : model.parameters().front().device();
   {
     torch::NoGradGuard no_grad;

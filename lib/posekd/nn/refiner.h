@@ -39,8 +39,9 @@ struct RefinerBase {
   ModelOutputs probe;
   Skeleton skeleton;
   CropGeometry geometry = CropGeometry::standard;
-  // The base's heatmaps decode with DARK (codec `unbiased`): refiners start from that pose
-  // (nn/initial_pose.h), not from HRNet's quarter offset, so they start at the base's AP.
+  // The base's codec decodes its heatmaps with DARK (default_decoder; `unbiased`): refiners
+  // start from that pose (nn/initial_pose.h), not from HRNet's quarter offset, so they start
+  // at the base's AP.
   bool dark_decoding = false;
 };
 

@@ -9,8 +9,9 @@
 #
 # Environment: DEMO=quick|full|tiny (data and epochs), DEMO_OUT (default ./demo), DEMO_FORCE=1 reruns
 # every stage, DEMO_JOBS=N trains up to N students at once (each with nproc/N compute threads;
-# default 2 when there are 2 cores or more; the timed prediction stages run one at a time). A stage is skipped when its outputs exist and its command and inputs are
-# unchanged (a stamp file records both). Tools are taken from PATH.
+# default 2 when there are 2 cores or more; the timed prediction stages run one at a time).
+# A stage is skipped when its outputs exist and its command and inputs are unchanged (a stamp
+# file records both). Tools are taken from PATH.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -98,14 +99,19 @@ train_args=(--train "$data/train/annotations.json" --val "$data/val/annotations.
 m1=$((epochs_student * 2 / 3)) m2=$((epochs_student * 11 / 12))
 [ "$m1" -ge 1 ] || m1=1
 [ "$m2" -gt "$m1" ] || m2=$((m1 + 1))
-student_milestones=(--milestones "$m1" "$m2")
+# Each student preset with the run's epochs and its share of the cores.
+student=(--config "$share/presets/quick-student.toml" --epochs "$epochs_student" --milestones "$m1" "$m2"
+  "${par_args[@]}")
+simcc_student=(--config "$share/presets/quick-simcc-student.toml" --epochs "$epochs_student" "${par_args[@]}")
+regression_student=(--config "$share/presets/quick-regression-student.toml" --epochs "$epochs_student"
+  "${par_args[@]}")
 stage train-teacher "$out/teacher.ckpt.h5" "$data/train $data/val" \
   pose-train --config "$share/presets/quick-teacher.toml" --epochs "$epochs_teacher" "${train_args[@]}" \
   -o "$out/teacher.ckpt.h5"
 stage dump-teacher "$out/teacher.hm.h5" "$out/teacher.ckpt.h5 $data/train" \
   pose-dump-heatmaps "$out/teacher.ckpt.h5" "$data/train/annotations.json" -o "$out/teacher.hm.h5" --force
 spawn train-student "$out/student-gt.ckpt.h5" "$data/train $data/val" \
-  pose-train --config "$share/presets/quick-student.toml" --epochs "$epochs_student" "${student_milestones[@]}" "${par_args[@]}" "${train_args[@]}" \
+  pose-train "${student[@]}" "${train_args[@]}" \
   -o "$out/student-gt.ckpt.h5"
 
 # Distilled students: the student-gt recipe (preset, epochs, seed) plus the teacher's stored maps.
@@ -113,35 +119,35 @@ distill_methods=(fpd skd)
 for method in "${distill_methods[@]}"; do
   spawn "distill-$method" "$out/student-$method.ckpt.h5" "$out/teacher.hm.h5 $data/train $data/val" \
     pose-distill --method "$method" --teacher-heatmaps "$out/teacher.hm.h5" \
-    --config "$share/presets/quick-student.toml" --epochs "$epochs_student" "${student_milestones[@]}" "${par_args[@]}" "${train_args[@]}" \
+    "${student[@]}" "${train_args[@]}" \
     -o "$out/student-$method.ckpt.h5"
 done
 
 # SDP: the same student distilling its own predictions of s batches earlier, with the stepping
 # strategy (s x10 at each lr division) and without it (the paper's ablation).
 spawn selfdistill-sdp "$out/student-sdp.ckpt.h5" "$data/train $data/val" \
-  pose-selfdistill --config "$share/presets/quick-student.toml" --epochs "$epochs_student" "${student_milestones[@]}" "${par_args[@]}" \
+  pose-selfdistill "${student[@]}" \
   --alpha 3 --distance 1 --stepping-gamma 10 "${train_args[@]}" -o "$out/student-sdp.ckpt.h5"
 spawn selfdistill-sdp-fixed "$out/student-sdp-fixed.ckpt.h5" "$data/train $data/val" \
-  pose-selfdistill --config "$share/presets/quick-student.toml" --epochs "$epochs_student" "${student_milestones[@]}" "${par_args[@]}" \
+  pose-selfdistill "${student[@]}" \
   --alpha 3 --distance 1 --no-stepping "${train_args[@]}" -o "$out/student-sdp-fixed.ckpt.h5"
 
 # Students with other heads, each against its own ground-truth run: two-stage stage 1 on a
 # SimCC student (live teacher: L_fea needs its features), DistilPose on a regression student
 # (the hourglass teacher has no tokens: simulated heatmaps and confidence only).
 spawn train-simcc "$out/simcc-gt.ckpt.h5" "$data/train $data/val" \
-  pose-train --config "$share/presets/quick-simcc-student.toml" --epochs "$epochs_student" "${par_args[@]}" "${train_args[@]}" \
+  pose-train "${simcc_student[@]}" "${train_args[@]}" \
   -o "$out/simcc-gt.ckpt.h5"
 spawn distill-two-stage "$out/simcc-two-stage.ckpt.h5" "$out/teacher.ckpt.h5 $data/train $data/val" \
   pose-distill --method two-stage --teacher "$out/teacher.ckpt.h5" \
-  --config "$share/presets/quick-simcc-student.toml" --epochs "$epochs_student" "${par_args[@]}" "${train_args[@]}" \
+  "${simcc_student[@]}" "${train_args[@]}" \
   -o "$out/simcc-two-stage.ckpt.h5"
 spawn train-regression "$out/regression-gt.ckpt.h5" "$data/train $data/val" \
-  pose-train --config "$share/presets/quick-regression-student.toml" --epochs "$epochs_student" "${par_args[@]}" "${train_args[@]}" \
+  pose-train "${regression_student[@]}" "${train_args[@]}" \
   -o "$out/regression-gt.ckpt.h5"
 spawn distill-distilpose "$out/regression-distilpose.ckpt.h5" "$out/teacher.hm.h5 $data/train $data/val" \
   pose-distill --method distilpose --teacher-heatmaps "$out/teacher.hm.h5" --distilpose-no-kt --distilpose-no-vt \
-  --config "$share/presets/quick-regression-student.toml" --epochs "$epochs_student" "${par_args[@]}" "${train_args[@]}" \
+  "${regression_student[@]}" "${train_args[@]}" \
   -o "$out/regression-distilpose.ckpt.h5"
 
 barrier  # the refiners need student-gt
