@@ -33,6 +33,12 @@ int main(int argc, char** argv) {
   app.add_option("--label-noise", opts.label_noise, "Fraction of training annotations to corrupt (train split only)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  app.add_option("--annotator-noise", opts.annotator_noise,
+                 "Move every labelled training joint by N(0, (F x OKS sigma x sqrt(area))^2) per axis, as annotators "
+                 "disagree (train split only)")
+      ->type_name("F")
+      ->check(CLI::Range(0.0, 10.0))
+      ->capture_default_str();
   app.add_option("--detections", opts.detections, "Also write detector-like boxes (COCO results JSON) to FILE")
       ->type_name("FILE");
   app.add_flag("--force", opts.force, "Overwrite an existing dataset in the output directory");

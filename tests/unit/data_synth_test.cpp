@@ -332,6 +332,62 @@ TEST_CASE("synth: label noise touches only the training labels, at about the req
                        UsageError);
 }
 
+TEST_CASE("synth: annotator noise moves every labelled joint by about its OKS sigma times the person's scale") {
+  test::ScratchDir scratch("synth-annotator-noise");
+  SynthOptions clean = small_options(scratch.file("clean"), 40);
+  clean.threads = 2;
+  SynthOptions noisy = clean;
+  noisy.output_dir = scratch.file("noisy");
+  noisy.annotator_noise = 1;
+  run_synth(clean);
+  const SynthSummary summary = run_synth(noisy);
+  CHECK(image_bytes(clean.output_dir) == image_bytes(noisy.output_dir));
+
+  const Skeleton coco = Skeleton::load("coco17");
+  simdjson::dom::parser pa, pb;
+  const auto a = parse(pa, scratch.file("clean/annotations.json"))["annotations"].get_array().value();
+  const auto b = parse(pb, scratch.file("noisy/annotations.json"))["annotations"].get_array().value();
+  REQUIRE(a.size() == b.size());
+  CHECK(summary.annotator_jittered == static_cast<int64_t>(a.size()));
+  // Per-axis offsets in units of sigma_j * sqrt(area): a standard normal, away from the image's edges.
+  double sum = 0, sum_sq = 0;
+  int64_t n = 0, moved_unlabelled = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    CHECK(simdjson::to_string(a.at(i)["bbox"]) == simdjson::to_string(b.at(i)["bbox"]));
+    const double s = std::sqrt(a.at(i)["area"].get_double().value());
+    const auto ka = a.at(i)["keypoints"].get_array().value();
+    const auto kb = b.at(i)["keypoints"].get_array().value();
+    for (size_t j = 0; j < coco.sigmas.size(); ++j) {
+      const double va = ka.at(3 * j + 2).get_double().value(), vb = kb.at(3 * j + 2).get_double().value();
+      CHECK(va == vb);
+      for (size_t c = 0; c < 2; ++c) {
+        const double xa = ka.at(3 * j + c).get_double().value(), xb = kb.at(3 * j + c).get_double().value();
+        if (va == 0) {
+          moved_unlabelled += xa != xb;
+          continue;
+        }
+        const double z = (xb - xa) / (coco.sigmas[j] * s);
+        if (xb <= 0 || xb >= (c == 0 ? clean.width : clean.height) - 1) continue;  // clamped at the edge
+        sum += z, sum_sq += z * z, ++n;
+      }
+    }
+  }
+  CHECK(moved_unlabelled == 0);
+  REQUIRE(n > 500);
+  const double mean = sum / n, sd = std::sqrt(sum_sq / n - mean * mean);
+  CHECK(std::abs(mean) < 0.15);
+  CHECK(sd > 0.85);
+  CHECK(sd < 1.15);
+
+  SynthOptions val = clean;
+  val.output_dir = scratch.file("val");
+  val.split = "val";
+  val.annotator_noise = 1;
+  CHECK_THROWS_WITH_AS(run_synth(val),
+                       "--annotator-noise: expected --split train (validation and test labels stay clean), found --split val",
+                       UsageError);
+}
+
 TEST_CASE("synth: every format and skeleton writes a valid dataset") {
   test::ScratchDir scratch("synth-formats");
   struct Case {

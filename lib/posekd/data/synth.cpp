@@ -107,11 +107,12 @@ std::string info_json(const SynthOptions& o, const SceneKnobs& k, const std::str
   return fmt::format(
       "{{\"description\": \"Synthetic people rendered by posekd pose-synth\", \"version\": {}, \"split\": {}, "
       "\"seed\": {}, \"difficulty\": {}, \"skeleton\": {}, \"size\": [{}, {}], \"label_noise\": {}, "
-      "\"knobs\": {{\"min_people\": {}, \"max_people\": {}, \"scale_range\": [{}, {}], \"rotation\": {}, "
+      "\"annotator_noise\": {}, \"knobs\": {{\"min_people\": {}, \"max_people\": {}, \"scale_range\": [{}, {}], \"rotation\": {}, "
       "\"articulation\": {}, \"max_overlap\": {}, \"truncation\": {}, \"occluders\": {}, \"clutter\": {}, "
       "\"lr_contrast\": {}, \"pixel_noise\": {}}}}}",
       json_string(version()), json_string(o.split), o.seed, json_string(to_string(o.difficulty)), json_string(skeleton),
-      o.width, o.height, json_number(o.label_noise, 6), k.min_people, k.max_people, json_number(k.min_scale, 6),
+      o.width, o.height, json_number(o.label_noise, 6),
+      json_number(o.annotator_noise, 6), k.min_people, k.max_people, json_number(k.min_scale, 6),
       json_number(k.max_scale, 6), json_number(k.rotation, 6), json_number(k.articulation, 6), json_number(k.max_overlap, 6),
       json_number(k.truncation, 6), json_number(k.occluders, 6), json_number(k.clutter, 6), json_number(k.lr_contrast, 6),
       json_number(k.pixel_noise, 6));
@@ -192,6 +193,13 @@ SynthSummary run_synth(const SynthOptions& o) {
     for (auto& p : im.people)
       summary.noise.add(o.label_noise > 0 ? synth::corrupt_label(p, skeleton, o.label_noise, rng, o.width, o.height)
                                           : synth::LabelNoise::none);
+    // Annotator imprecision, on every person, from a stream of its own (so adding it changes
+    // neither the images nor which annotations carry mistakes).
+    if (o.annotator_noise > 0) {
+      synth::Rng jitter = synth::Rng::stream(o.seed, o.split + "/annotator-noise", i);
+      for (auto& p : im.people)
+        summary.annotator_jittered += synth::annotator_noise(p, skeleton, o.annotator_noise, jitter, o.width, o.height);
+    }
   }
 
   const std::string info = info_json(o, knobs, skeleton.name);
@@ -203,8 +211,12 @@ SynthSummary run_synth(const SynthOptions& o) {
     write_atomically(o.detections, [&](std::ostream& out) { synth::write_detections_json(out, images); });
 
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  log::info("{} images, {} people, keypoints {} visible / {} hidden / {} outside; {} annotations with label noise; {:.1f} s",
+  log::info("{} images, {} people, keypoints {} visible / {} hidden / {} outside; {} annotations with label noise{}; "
+            "{:.1f} s",
             summary.images, summary.people, summary.visible, summary.hidden, summary.outside, summary.noise.corrupted(),
+            o.annotator_noise > 0 ? fmt::format(", {} with annotator noise x{:g}", summary.annotator_jittered,
+                                                o.annotator_noise)
+                                  : std::string(),
             summary.seconds);
   return summary;
 }

@@ -21,6 +21,7 @@ struct SynthSummary {
   int64_t images = 0, people = 0;
   int64_t visible = 0, hidden = 0, outside = 0;  // keypoints labelled v = 2, 1, 0 (before noise)
   synth::LabelNoiseCounts noise;
+  int64_t annotator_jittered = 0;  // annotations moved by --annotator-noise
   int64_t detections = 0;
   double seconds = 0;
 };

@@ -1,6 +1,7 @@
 #include "posekd/data/synth_noise.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 namespace posekd::synth {
@@ -64,6 +65,20 @@ LabelNoise corrupt_label(PersonLabel& label, const Skeleton& skeleton, double ra
   if (kind == 0) return jitter(label, rng, width, height) ? LabelNoise::jitter : LabelNoise::none;
   if (kind == 1) return swap_sides(label, skeleton, rng) ? LabelNoise::swap : LabelNoise::none;
   return drop(label, rng) ? LabelNoise::drop : LabelNoise::none;
+}
+
+bool annotator_noise(PersonLabel& label, const Skeleton& skeleton, double factor, Rng& rng, int width, int height) {
+  const double s = std::sqrt(std::max(label.area, 0.0));
+  bool moved = false;
+  for (size_t j = 0; j < label.keypoints.size() && j < skeleton.sigmas.size(); ++j) {
+    auto& k = label.keypoints[j];
+    if (k.v == 0) continue;
+    const double sd = factor * skeleton.sigmas[j] * s;
+    k.x = static_cast<float>(std::clamp(k.x + rng.normal(0, sd), 0.0, width - 1.0));
+    k.y = static_cast<float>(std::clamp(k.y + rng.normal(0, sd), 0.0, height - 1.0));
+    moved = moved || sd > 0;
+  }
+  return moved;
 }
 
 }  // namespace posekd::synth

@@ -22,4 +22,12 @@ struct LabelNoiseCounts {
 // Corrupts `label` (or not) and says how. Jittered joints stay inside width x height.
 LabelNoise corrupt_label(PersonLabel& label, const Skeleton& skeleton, double rate, Rng& rng, int width, int height);
 
+// Annotator imprecision (--annotator-noise): moves every labelled joint by N(0, (f·σ_j·s)²) in x
+// and in y, σ_j the skeleton's OKS sigma of joint j and s = sqrt(area), the spread COCO measured
+// between annotators of the same person. Unlike corrupt_label's mistakes it touches every
+// annotation: zero-mean on each joint, so a model trained on many such labels learns the true
+// position and its predictions are better targets than the labels (knowledge distillation's
+// premise). Joints stay inside width x height. Returns whether a joint moved.
+bool annotator_noise(PersonLabel& label, const Skeleton& skeleton, double factor, Rng& rng, int width, int height);
+
 }  // namespace posekd::synth

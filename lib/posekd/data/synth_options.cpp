@@ -140,6 +140,10 @@ void validate(const SynthOptions& o) {
   // Evaluation splits stay clean: noisy labels there would measure the noise, not the model.
   require(o.label_noise == 0 || o.split == "train", "--label-noise", "--split train (validation and test labels stay clean)",
           "--split " + o.split);
+  require(o.annotator_noise >= 0 && o.annotator_noise <= 10, "--annotator-noise", "a factor in [0, 10]",
+          fmt::format("{}", o.annotator_noise));
+  require(o.annotator_noise == 0 || o.split == "train", "--annotator-noise",
+          "--split train (validation and test labels stay clean)", "--split " + o.split);
   require(o.image_format == "jpg" || o.image_format == "png", "--image-format", "jpg or png", "'" + o.image_format + "'");
   require(o.jpeg_quality >= 1 && o.jpeg_quality <= 100, "--jpeg-quality", "1..100", fmt::format("{}", o.jpeg_quality));
   require(!o.annotation_name.empty() && o.annotation_name.find('/') == std::string::npos, "--annotations",

@@ -48,7 +48,8 @@ struct SynthOptions {
   std::string skeleton;  // "" = the format's own: coco17, crowdpose14, mpii16
   int width = 256, height = 192;
   uint64_t seed = 0;
-  double label_noise = 0;  // fraction of annotations corrupted; train split only
+  double label_noise = 0;      // fraction of annotations corrupted; train split only
+  double annotator_noise = 0;  // every labelled joint moved by N(0, (f·σ_j·sqrt(area))²); train only
   SynthDifficulty difficulty = SynthDifficulty::easy;
   SceneKnobOverrides overrides;
   std::string image_format = "jpg";  // jpg or png
