@@ -34,13 +34,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 9))
       ->capture_default_str();
   app.add_option("--dump-padding", o.padding,
-                 "Crop padding around the box (0: 1.5 when writing heatmaps, so augmented student crops stay inside; "
-                 "1.25 for predictions only)")
+                 "Crop padding around the box (0: 1.25, the crop the model was trained on)")
       ->check(CLI::Range(0.0, 10.0))
       ->capture_default_str();
   app.add_flag("--no-flip-test", no_flip, "Run the model once per crop, without the mirrored input");
-  app.add_option("--flip-shift", flip_shift, "Shift flipped-back heatmaps one pixel: on, off, auto (on unless UDP)")
-      ->check(CLI::IsMember({"on", "off", "auto"}))
+  app.add_option("--flip-shift", flip_shift,
+                 "Shift of the flipped-back heatmaps: hrnet (one column, HRNet's and mmpose's), exact (1 - 1/stride "
+                 "columns), none, or auto (exact when writing heatmaps, else hrnet; none for UDP)")
+      ->check(CLI::IsMember({"auto", "hrnet", "exact", "none", "on", "off"}))
       ->capture_default_str();
   app.add_option("--decoder", o.decoder, "Heatmap decoder: argmax, quarter-offset, dark, dark-udp (default: the checkpoint's)");
   app.add_option("--blur-kernel", o.blur_kernel, "DARK blur kernel (0: 11 at width 48, scaled with the map)")
@@ -69,7 +70,7 @@ int main(int argc, char** argv) {
     o.flip_test = !no_flip;
     // --print-config writes `features=""`, which reads back as one empty name.
     o.features.erase(std::remove(o.features.begin(), o.features.end(), std::string()), o.features.end());
-    if (flip_shift != "auto") o.flip_shift = flip_shift == "on";
+    if (flip_shift != "auto") o.flip_shift = posekd::parse_flip_shift(flip_shift, "--flip-shift");
     if (!shard.empty()) {
       std::tie(o.shard_index, o.shard_count) = posekd::train::parse_shard(shard);
     } else if (auto slurm = posekd::train::shard_from_slurm()) {

@@ -51,7 +51,8 @@ hm, co = f["heatmaps"][()], f["coords"][()]
 assert hm.shape[1:] == (17, 16, 16), hm.shape
 assert np.array_equal(hm.reshape(hm.shape[0], 17, -1).max(-1), co[:, :, 2])
 assert (f["done"][()] == 1).all()
-assert f.attrs["padding"] == "1.5", f.attrs["padding"]
+assert f.attrs["padding"] == "1.25", f.attrs["padding"]
+assert f.attrs["flip_shift"] == "exact", f.attrs["flip_shift"]
 EOF
 
 # Four shards merged equal the full dump; the shards come in glob order, not shard order.

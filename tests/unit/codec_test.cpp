@@ -174,16 +174,63 @@ TEST_CASE("codec: flip twice is the identity, flip-test merge with HRNet's shift
   original[size_t(1 * h * w + 2)] = 1.0f;
   flipped[size_t(2 * h * w + 1)] = 0.8f;
   flipped[size_t(2 * h * w + 4)] = 0.4f;  // flips back to column 0, which the shift keeps
-  merge_flip_test(original.data(), flipped.data(), k, h, w, flip, true, merged.data());
+  merge_flip_test(original.data(), flipped.data(), k, h, w, flip, 1.0, merged.data());
   CHECK(merged[size_t(1 * h * w + 2)] == doctest::Approx(0.5));
   CHECK(merged[size_t(1 * h * w + 3)] == doctest::Approx(0.0));
   CHECK(merged[size_t(1 * h * w + 4)] == doctest::Approx(0.4));
   CHECK(merged[size_t(1 * h * w + 0)] == doctest::Approx(0.2));
   CHECK(merged[size_t(1 * h * w + 1)] == doctest::Approx(0.2));  // column 0's value shifted into 1
-  merge_flip_test(original.data(), flipped.data(), k, h, w, flip, false, merged.data());
+  merge_flip_test(original.data(), flipped.data(), k, h, w, flip, 0.0, merged.data());
   CHECK(merged[size_t(1 * h * w + 3)] == doctest::Approx(0.4));
   CHECK(merged[size_t(1 * h * w + 0)] == doctest::Approx(0.2));
   CHECK_THROWS_AS(flip_heatmaps(maps.data(), k, h, w, {0, 1}), Error);
+}
+
+namespace {
+
+// Centroid (in columns) of row `row` of map `joint` of K×h×w maps.
+double centroid_x(const std::vector<float>& maps, int joint, int row, int h, int w) {
+  double sum = 0, weighted = 0;
+  for (int x = 0; x < w; ++x) {
+    const double v = maps[size_t((joint * h + row) * w + x)];
+    sum += v, weighted += v * x;
+  }
+  return weighted / sum;
+}
+
+}  // namespace
+
+TEST_CASE("codec: flip test's exact shift leaves no bias; HRNet's one column leaves 1/8 at stride 4") {
+  // One joint at input x = 101.3 of a 192-wide input (48 heatmap columns, stride 4). The model
+  // run on the mirrored input sees it at 191 - 101.3; both maps are ideal Gaussians.
+  const int k = 1, h = 3, w = 48, input_w = 192;
+  const double x_in = 101.3, stride = double(input_w) / w;
+  const auto gaussian_row = [&](double centre, std::vector<float>& maps) {
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x) maps[size_t(y * w + x)] = float(std::exp(-(x - centre) * (x - centre) / 8.0));
+  };
+  std::vector<float> original(size_t(k * h * w)), flipped(size_t(k * h * w)), merged(size_t(k * h * w));
+  gaussian_row(x_in / stride, original);
+  gaussian_row((input_w - 1 - x_in) / stride, flipped);
+  const double truth = x_in / stride;
+
+  CHECK(flip_shift_columns(FlipShift::exact, input_w, w, false) == doctest::Approx(0.75));
+  CHECK(flip_shift_columns(FlipShift::exact, input_w, w, true) == 0);
+  CHECK(flip_shift_columns(FlipShift::hrnet, input_w, w, false) == 1);
+  CHECK(flip_shift_columns(FlipShift::none, input_w, w, false) == 0);
+
+  merge_flip_test(original.data(), flipped.data(), k, h, w, {0}, flip_shift_columns(FlipShift::exact, input_w, w, false),
+                  merged.data());
+  CHECK(centroid_x(merged, 0, 1, h, w) == doctest::Approx(truth).epsilon(1e-4));
+  merge_flip_test(original.data(), flipped.data(), k, h, w, {0}, 1.0, merged.data());
+  CHECK(centroid_x(merged, 0, 1, h, w) - truth == doctest::Approx(0.125).epsilon(1e-3));
+  merge_flip_test(original.data(), flipped.data(), k, h, w, {0}, 0.0, merged.data());
+  CHECK(centroid_x(merged, 0, 1, h, w) - truth == doctest::Approx(-0.375).epsilon(1e-3));
+
+  CHECK(parse_flip_shift("on", "--flip-shift") == FlipShift::hrnet);
+  CHECK(parse_flip_shift("exact", "--flip-shift") == FlipShift::exact);
+  CHECK_THROWS_WITH_AS(parse_flip_shift("half", "--flip-shift"), "--flip-shift: expected none, hrnet or exact, found 'half'",
+                       UsageError);
 }
 
 TEST_CASE("codec: SimCC encode/decode round trip, smoothing and weights") {

@@ -66,7 +66,8 @@ Reference reference(const train::DumpOptions& o, const std::vector<std::string>&
   const train::LoadedModel m = train::load_model(o.checkpoint, torch::kCPU, &skeleton);
   train::PredictOptions po;
   po.batch_size = o.batch_size;
-  po.padding = 1.5;
+  po.padding = 1.25;
+  po.flip_shift = FlipShift::exact;  // a dump that writes heatmaps: unbiased flip merge
   po.keep_outputs = true;
   po.features = features;
   Reference r;
@@ -94,7 +95,8 @@ TEST_CASE("dump: read back equals the model's outputs, float32 bit for bit, floa
 
   io::HeatmapsReader f32(o.output);
   REQUIRE(f32.size() == int64_t(ref.predictions.size()));
-  CHECK(f32.layout().attributes.at("padding") == "1.5");
+  CHECK(f32.layout().attributes.at("padding") == "1.25");
+  CHECK(f32.layout().attributes.at("flip_shift") == "exact");
   const size_t per = 17 * 16 * 16;
   for (int64_t i = 0; i < f32.size(); ++i) {
     const io::HeatmapSample s = f32.sample(i);

@@ -93,7 +93,7 @@ TEST_CASE("predict: heatmap model, shapes, flip-test merge, coords = decode of t
   const at::Tensor a = model->forward(batch.images).final_heatmaps().contiguous();
   const at::Tensor f = model->forward(batch.images.flip({3})).final_heatmaps().contiguous();
   std::vector<float> merged(17 * 16 * 16);
-  merge_flip_test(a[1].data_ptr<float>(), f[1].data_ptr<float>(), 17, 16, 16, coco().flip_index(), true, merged.data());
+  merge_flip_test(a[1].data_ptr<float>(), f[1].data_ptr<float>(), 17, 16, 16, coco().flip_index(), 1.0, merged.data());
   CHECK(std::equal(merged.begin(), merged.end(), maps[0][1].data_ptr<float>()));
 
   // Coordinates are the decoded stored maps, back in the image through the crop.

@@ -67,7 +67,8 @@ TEST_CASE("dump of a refined checkpoint: refined /coords, maps rendered at them,
   const train::LoadedModel loaded = train::load_model(refined_path, torch::kCPU, &coco);
   train::PredictOptions po;
   po.batch_size = 2;
-  po.padding = 1.5;
+  po.padding = 1.25;
+  po.flip_shift = FlipShift::exact;  // what a dump that writes heatmaps uses
   const auto predictions = train::predict(*loaded.model, skeleton, loaded.codec, instances, po);
   REQUIRE(refined.size() == int64_t(predictions.size()));
   double moved = 0;

@@ -150,7 +150,7 @@ void run_dump(const DumpOptions& o) {
   po.workers = o.workers;
   po.padding = effective_padding(o);
   po.flip_test = o.flip_test;
-  po.flip_shift = o.flip_shift;
+  po.flip_shift = detail::effective_flip_shift(o);
   if (!o.decoder.empty()) po.decoder = parse_heatmap_decoder(o.decoder);
   po.blur_kernel = o.blur_kernel;
   PredictTiming timing;
@@ -181,6 +181,10 @@ void run_dump(const DumpOptions& o) {
     layout.attributes["decoding"] = to_string(loaded.codec);
     layout.attributes["decoder"] = to_string(po.decoder.value_or(default_decoder(loaded.codec)));
     layout.attributes["flip_test"] = o.flip_test ? "on" : "off";
+    if (o.flip_test)
+      layout.attributes["flip_shift"] =
+          to_string(po.flip_shift.value_or(crop_geometry(loaded.codec) == CropGeometry::standard ? FlipShift::hrnet
+                                                                                                  : FlipShift::none));
     layout.attributes["padding"] = fmt::format("{}", po.padding);
     layout.attributes["shard"] = fmt::format("{}/{}", o.shard_index, o.shard_count);
     Provenance provenance = Provenance::current();

@@ -26,14 +26,13 @@ struct DumpOptions {
   bool force = false;
   bool float32 = false;  // /heatmaps and extras in float32 instead of float16
   int deflate = 0;
-  // Crop padding. 0: 1.5 when a heatmaps file is written, else 1.25 (evaluation's). Joints
-  // lie inside the box, so any padding >= 1 keeps their peaks in the stored map; 1.5 also
-  // keeps the teacher's response around the person (Gaussian tails, false positives on
-  // the background) for student crops zoomed out by up to 1.2× (1.5/1.25), at 1.2× less
-  // teacher resolution per image pixel.
+  // Crop padding. 0: 1.25, the crop teachers are trained and validated on. Joints lie inside
+  // the box, so any padding >= 1 keeps their peaks in the stored map (doc/DECISIONS.md).
   double padding = 0;
   bool flip_test = true;
-  std::optional<bool> flip_shift;
+  // nullopt: exact when a heatmaps file is written (stored maps and /coords without HRNet's
+  // 1/8-column bias: they are targets), else HRNet's as validation (codec/flip_test.h).
+  std::optional<FlipShift> flip_shift;
   std::string decoder;  // "" = the checkpoint's default
   int blur_kernel = 0;
   std::vector<std::string> features;  // named intermediate feature maps to store

@@ -27,8 +27,12 @@ int parse_int(const std::string& text, const std::string& what) {
 namespace detail {
 
 double effective_padding(const DumpOptions& o) {
-  if (o.padding > 0) return o.padding;
-  return o.output.empty() ? 1.25 : 1.5;
+  return o.padding > 0 ? o.padding : 1.25;
+}
+
+std::optional<FlipShift> effective_flip_shift(const DumpOptions& o) {
+  if (o.flip_shift || o.output.empty()) return o.flip_shift;
+  return FlipShift::exact;
 }
 
 // What decides the bytes of a dump: a resumed .partial must have been started with the same.
@@ -43,7 +47,7 @@ std::string dump_config(const DumpOptions& o) {
       o.checkpoint, file_fingerprint(o.checkpoint), o.dataset, o.dataset_format, o.image_dir,
       o.detections.empty() ? "none" : o.detections + " [" + file_fingerprint(o.detections) + "]",
       o.detection_threshold, o.shard_index, o.shard_count, o.batch_size, effective_padding(o), o.flip_test,
-      o.flip_shift ? (*o.flip_shift ? "on" : "off") : "auto", o.decoder.empty() ? "default" : o.decoder,
+      o.flip_shift ? to_string(*o.flip_shift) : "auto", o.decoder.empty() ? "default" : o.decoder,
       o.blur_kernel, o.float32 ? "float32" : "float16", o.deflate, features.empty() ? "none" : features, o.tokens);
 }
 

@@ -2,6 +2,7 @@
 // What --resume and --merge check (internal to pose-dump-heatmaps): the arguments that decide
 // a dump's bytes, and which samples a shard holds.
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -9,8 +10,11 @@
 
 namespace posekd::train::detail {
 
-// --dump-padding 0 resolved: 1.5 with a heatmaps file, else 1.25.
+// --dump-padding 0 resolved: 1.25, the crop the teacher was trained and validated on.
 double effective_padding(const DumpOptions& o);
+// --flip-shift auto resolved: exact when a heatmaps file is written, else the predictions'
+// default (nullopt: HRNet's, or none for UDP).
+std::optional<FlipShift> effective_flip_shift(const DumpOptions& o);
 // The `dump_config` root attribute: "key=value; ..." of every argument that changes the output.
 std::string dump_config(const DumpOptions& o);
 // The first "; "-separated part that differs, as `expected "...", found "..."`.

@@ -83,7 +83,9 @@ std::vector<InstancePrediction> predict(nn::PoseModelImpl& model, const Skeleton
 
   const std::vector<int>& flip_index = loader.flip_index();
   const CropGeometry geometry = crop_geometry(codec);
-  const bool shift = options.flip_shift.value_or(geometry == CropGeometry::standard);
+  const FlipShift flip_shift =
+      options.flip_shift.value_or(geometry == CropGeometry::standard ? FlipShift::hrnet : FlipShift::none);
+  const bool shift = flip_shift != FlipShift::none;  // regression coordinates: mmpose's exact shift_coords
   HeatmapDecodeOptions decode;
   decode.decoder = options.decoder.value_or(default_decoder(codec));
   decode.blur_kernel = options.blur_kernel > 0 ? options.blur_kernel : default_blur_kernel(info.heatmap.width);
@@ -124,7 +126,9 @@ std::vector<InstancePrediction> predict(nn::PoseModelImpl& model, const Skeleton
         const int64_t per = int64_t(K) * hm_h * hm_w;
         for (int64_t b = 0; b < B; ++b)
           merge_flip_test(raw.heatmaps.data_ptr<float>() + b * per, f.data_ptr<float>() + b * per, K, hm_h, hm_w,
-                          flip_index, shift, merged.data_ptr<float>() + b * per);
+                          flip_index,
+                          flip_shift_columns(flip_shift, info.input.width, hm_w, geometry == CropGeometry::udp),
+                          merged.data_ptr<float>() + b * per);
         raw.heatmaps = merged;
       }
     }

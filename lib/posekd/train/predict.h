@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "posekd/codec/flip_test.h"
 #include "posekd/codec/heatmap_decode.h"
 #include "posekd/core/affine.h"
 #include "posekd/core/skeleton.h"
@@ -36,9 +37,10 @@ struct PredictOptions {
   // Crop padding around the box. 1.25 for evaluation; dumps that students warp use more.
   double padding = 1.25;
   bool flip_test = true;
-  // HRNet's shift_heatmap of the flipped-back maps (and mmpose's shift_coords for regression).
-  // nullopt: on for the standard crop geometry, off for UDP, whose mirror needs none.
-  std::optional<bool> flip_shift;
+  // The shift of the flipped-back maps (codec/flip_test.h; regression and SimCC heads: mmpose's
+  // shift_coords unless none). nullopt: HRNet's for the standard crop geometry, as validation and
+  // mmpose evaluate; none for UDP, whose mirror needs none.
+  std::optional<FlipShift> flip_shift;
   // nullopt: the checkpoint codec's default decoder (codec/heatmap_decode.h).
   std::optional<HeatmapDecoder> decoder;
   // DARK blur kernel; 0: mmpose's sizes scaled to the map width (11 at width 48, 17 at 72).
