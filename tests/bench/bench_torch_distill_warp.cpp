@@ -1,14 +1,15 @@
 // Fidelity of stored teacher maps under augmentation (DESIGN 3.3): a teacher is trained
-// briefly on generated data and dumped once (padding 1.5); then, on augmented student crops
-// (the default augmentation), the stored maps warped into each crop are compared with the
-// teacher run on that very crop.
+// briefly on generated data and dumped once (the default padding 1.25); then, on augmented
+// student crops, the stored maps warped into each crop are compared with the teacher run on
+// that very crop. Two augmentations: the tools' default (mmpose's: rotation 40, scale 0.5,
+// half-body 0.3) and the quick presets' (15, 0.25, 0.15), the one the quick teacher and its
+// students train with.
 //   build/bench/bench_torch_distill_warp [TEACHER.ckpt.h5 ANNOTATIONS]
 // Without arguments: 300 pose-synth images and the quick teacher (hourglass 2x64 at 128x96)
 // trained for 3 epochs. Prints the mean per-joint Pearson correlation (goal >= 0.95) over all
 // joints, over labelled ones and over those the teacher finds (its direct map peaks >= 0.3), for
-// a dump with and without flip test; then two references on unaugmented crops: the dump's
-// padding 1.5 against training's 1.25 (a 1.2x zoom), and a dump at 1.25 (the identity warp:
-// must be 1). Figures below the goal with the warp at ~1 measure the teacher's own lack of
+// a dump with and without flip test; then two references on unaugmented crops: a dump at 1.25
+// (the identity warp: must be 1) and one padded 1.5 against training's 1.25 (a 1.2x zoom). Figures below the goal with the warp at ~1 measure the teacher's own lack of
 // equivariance to scale and rotation, which a weakly trained teacher shows most.
 #include <torch/torch.h>
 
@@ -54,7 +55,8 @@ Fidelity correlate(const at::Tensor& a, const at::Tensor& b, const at::Tensor& w
   return f;
 }
 
-Fidelity measure(const std::string& ckpt, const std::string& stored, const Dataset& data, bool augment) {
+Fidelity measure(const std::string& ckpt, const std::string& stored, const Dataset& data, bool augment,
+                 const AugmentOptions& augmentation = {}) {
   train::LoadedModel teacher = train::load_model(ckpt, torch::kCPU);
   train::TeacherOptions to;
   to.heatmaps = stored;
@@ -67,6 +69,7 @@ Fidelity measure(const std::string& ckpt, const std::string& stored, const Datas
   lo.workers = 2;
   lo.seed = 1;
   lo.augment = augment;
+  lo.augmentation = augmentation;
   lo.targets = train::model_targets(teacher.model->info(), teacher.codec);
   source->configure_loader(lo);
   BatchLoader loader(data.instances, data.skeleton, lo);
@@ -107,10 +110,16 @@ int main(int argc, char** argv) {
   std::printf("teacher %s, %zu samples\n", ckpt.c_str(), data.instances.size());
   const std::string flip = bench::dump(ckpt, annotations, s.file("flip.hm.h5"), true);
   const std::string plain = bench::dump(ckpt, annotations, s.file("plain.hm.h5"), false);
-  report("augmented crops, dump without flip test:", measure(ckpt, plain, data, true));
-  report("augmented crops, dump with flip test:", measure(ckpt, flip, data, true));
-  report("plain crops, dump padded 1.5:", measure(ckpt, plain, data, false));
-  const std::string same = bench::dump(ckpt, annotations, s.file("same.hm.h5"), false, 1.25);
-  report("plain crops, dump padded 1.25 (identity):", measure(ckpt, same, data, false));
+  AugmentOptions quick;  // share/posekd/presets/quick-*.toml
+  quick.rotation_factor = 15;
+  quick.scale_factor = 0.25;
+  quick.half_body_prob = 0.15;
+  report("default augmentation, dump without flip test:", measure(ckpt, plain, data, true));
+  report("default augmentation, dump with flip test:", measure(ckpt, flip, data, true));
+  report("quick presets' augmentation, without flip:", measure(ckpt, plain, data, true, quick));
+  report("quick presets' augmentation, with flip:", measure(ckpt, flip, data, true, quick));
+  report("plain crops, dump padded 1.25 (identity):", measure(ckpt, plain, data, false));
+  const std::string wide = bench::dump(ckpt, annotations, s.file("wide.hm.h5"), false, 1.5);
+  report("plain crops, dump padded 1.5 (1.2x zoom):", measure(ckpt, wide, data, false));
   return 0;
 }
