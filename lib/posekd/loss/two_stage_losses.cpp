@@ -45,6 +45,15 @@ torch::Tensor feature_distill_mse(const torch::Tensor& aligned_student, const to
   return (student - teacher.detach()).pow(2).sum() / double(teacher.size(0));
 }
 
+torch::Tensor paper_input_pixels(const torch::Tensor& pixels, int64_t width, int64_t height) {
+  if (pixels.dim() != 3 || pixels.size(2) != 2)
+    throw Error("paper_input_pixels: expected positions [N,K,2], found " + c10::str(pixels.sizes()));
+  if (width <= 0 || height <= 0)
+    throw Error("paper_input_pixels: input " + std::to_string(width) + "x" + std::to_string(height) + " is empty");
+  const double sx = double(kPaperInputWidth) / double(width), sy = double(kPaperInputHeight) / double(height);
+  return pixels * torch::tensor({sx, sy}, pixels.options());
+}
+
 PoseStructureTerms pose_structure_l1(const torch::Tensor& student, const torch::Tensor& teacher,
                                      const torch::Tensor& mask, const std::vector<std::pair<int, int>>& edges,
                                      const std::vector<double>& edge_weights) {
@@ -60,7 +69,7 @@ PoseStructureTerms pose_structure_l1(const torch::Tensor& student, const torch::
   const auto t = teacher.detach();
   const auto m = mask.detach().to(student.dtype());
   PoseStructureTerms terms;
-  terms.position = ((student - t).abs() * m.unsqueeze(-1)).mean();
+  terms.position = ((student - t).abs() * m.unsqueeze(-1)).sum() / double(student.size(1) * 2);
   terms.bones = torch::zeros({}, student.options());
   if (edges.empty()) return terms;
 
@@ -75,7 +84,7 @@ PoseStructureTerms pose_structure_l1(const torch::Tensor& student, const torch::
   }
   const auto index_options = torch::TensorOptions().dtype(torch::kLong).device(student.device());
   const auto a = torch::tensor(from, index_options), b = torch::tensor(to, index_options);
-  // The 1e-12 px² keeps the square root's gradient finite when two joints coincide (a freshly
+  // The 1e-12 under the root keeps its gradient finite when two joints coincide (a freshly
   // initialised SimCC head puts every joint near the crop centre).
   const auto length = [&](const torch::Tensor& p) {
     return (p.index_select(1, b) - p.index_select(1, a)).pow(2).sum(-1).add(1e-12).sqrt();
@@ -84,7 +93,7 @@ PoseStructureTerms pose_structure_l1(const torch::Tensor& student, const torch::
   if (w.empty()) w.assign(edges.size(), 1.0 / double(edges.size()));
   const auto weights = torch::tensor(w, student.options()).unsqueeze(0);
   const auto both = m.index_select(1, a) * m.index_select(1, b);
-  terms.bones = ((length(t) - length(student)).abs() * both * weights).sum() / double(student.size(0));
+  terms.bones = ((length(t) - length(student)).abs() * both * weights).sum();
   return terms;
 }
 

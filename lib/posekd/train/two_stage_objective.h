@@ -4,7 +4,9 @@
 //   L = L_KL + γ(t)·α·L_fea + γ(t)·β·L_pos,   γ(t) = 1 − (t−1)/T
 // L_KL: the gt SimCC KL on label-smoothed targets; L_fea: MSE between the student's feature
 // after a 1×1 alignment and the teacher's (live teacher only: features are not warp-invariant);
-// L_pos: L1 between the student's soft-argmax joints and the teacher's, plus bone lengths.
+// L_pos: L1 between the student's soft-argmax joints and the teacher's, plus bone lengths, in
+// pixels of the paper's 256×192 input. L_fea and L_pos are scaled by N/256 (the paper's batch)
+// against L_KL, which sums over the batch (loss/two_stage_losses.h, doc/DECISIONS.md).
 #include <CLI/CLI.hpp>
 #include <torch/nn/modules/conv.h>
 
@@ -65,6 +67,7 @@ class TwoStageObjective : public DistillObjective {
   TwoStageOptions options_;
   loss::SimccLossOptions simcc_;
   double split_ratio_;
+  nn::InputSize input_;
   std::string student_feature_, teacher_feature_;
   torch::nn::Conv2d align_{nullptr};
   std::vector<std::pair<int, int>> edges_;
