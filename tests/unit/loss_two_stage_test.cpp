@@ -59,6 +59,32 @@ TEST_CASE("two-stage: SimCC positions are the softmax expectation of the bin, in
   CHECK(loss::simcc_expected_positions(sharp, sharp, 2.0, 1.0)[0][0][0].item<double>() == doctest::Approx(3.5));
 }
 
+TEST_CASE("two-stage: a soft-argmax window keeps the bins within the radius of the maximum") {
+  // Peak at bin 6 of 10; a heavy far bin 0 pulls the plain mean towards it.
+  const auto lx = torch::tensor({2.0f, 0.0f, 0.0f, 0.0f, 0.0f, 2.5f, 3.0f, 2.0f, 0.0f, 0.0f}).view({1, 1, 10});
+  const double beta = 1.0, k = 2.0;
+  const auto expect = [&](int64_t lo, int64_t hi) {
+    double z = 0, m = 0;
+    for (int64_t b = lo; b <= hi; ++b) z += std::exp(beta * lx[0][0][b].item<double>());
+    for (int64_t b = lo; b <= hi; ++b) m += double(b) * std::exp(beta * lx[0][0][b].item<double>()) / z;
+    return m / k;
+  };
+  const auto windowed = loss::simcc_expected_positions(lx, lx, k, beta, 1.0);
+  CHECK(windowed[0][0][0].item<double>() == doctest::Approx(expect(5, 7)).epsilon(1e-6));
+  CHECK(loss::simcc_expected_positions(lx, lx, k, beta, 2.5)[0][0][1].item<double>() ==
+        doctest::Approx(expect(4, 8)).epsilon(1e-6));
+  CHECK(loss::simcc_expected_positions(lx, lx, k, beta, 0.0)[0][0][0].item<double>() ==
+        doctest::Approx(expect(0, 9)).epsilon(1e-6));
+  CHECK(loss::simcc_expected_positions(lx, lx, k, beta, -1.0)[0][0][0].item<double>() ==
+        doctest::Approx(expect(0, 9)).epsilon(1e-6));
+  // Gradients reach only the bins of the window.
+  auto g = lx.clone().requires_grad_();
+  loss::simcc_expected_positions(g, g, k, beta, 1.0).sum().backward();
+  CHECK(g.grad()[0][0][0].item<double>() == 0.0);
+  CHECK(g.grad()[0][0][9].item<double>() == 0.0);
+  CHECK(g.grad()[0][0][5].item<double>() != 0.0);
+}
+
 TEST_CASE("two-stage: L_fea is the squared difference summed over C, H, W and averaged over the batch") {
   torch::manual_seed(3);
   const auto s = torch::randn({2, 3, 4, 5});

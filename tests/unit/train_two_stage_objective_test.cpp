@@ -99,7 +99,8 @@ TEST_CASE("two-stage objective: L = L_KL + gamma*alpha*L_fea + gamma*beta*L_pos,
                                                t_out.feature(objective.teacher_feature()))
                          .item<double>() *
                      kToPaperBatch;
-  const auto positions = loss::simcc_expected_positions(out.simcc_x, out.simcc_y, 2.0, 1.0);
+  // The soft-argmax window: 3 label sigmas (the loader's default 6 bins) around the maximum.
+  const auto positions = loss::simcc_expected_positions(out.simcc_x, out.simcc_y, 2.0, 1.0, 18.0);
   const auto pose = loss::pose_structure_l1(paper_pixels(positions), paper_pixels(teacher.joints.narrow(2, 0, 2)),
                                             s.batch.simcc_weights, coco().edges);
   const double position_term = pose.position.item<double>() / 256, bone_term = pose.bones.item<double>() / 256;
@@ -147,6 +148,9 @@ TEST_CASE("two-stage objective: switched-off terms are absent, and gamma can sta
     test::FakeTeacher& teacher = *owned;
     TwoStageObjective objective(nn::ModelSpec::parse(student_spec), std::move(owned), o, {}, 5, torch::kCPU);
     objective.check_training_set({}, coco(), "train.json");
+    LoaderOptions lo;
+    lo.targets.simcc_options.sigma = 2;
+    objective.configure_loader(lo);
     auto terms = objective.loss(*s.student, s.batch, context);
     teacher_runs = teacher.runs;
     return terms;
@@ -175,11 +179,19 @@ TEST_CASE("two-stage objective: switched-off terms are absent, and gamma can sta
   const auto sh = run(sharp);
   const auto out = s.student->forward(s.batch.images);
   const auto teacher_joints = paper_pixels(fake_teacher()->joints.narrow(2, 0, 2));
-  const auto sharp_joints = paper_pixels(loss::simcc_expected_positions(out.simcc_x, out.simcc_y, 2.0, 10.0));
+  const auto sharp_joints = paper_pixels(loss::simcc_expected_positions(out.simcc_x, out.simcc_y, 2.0, 10.0, 6.0));
   CHECK(test::term_value(sh, "position_l1") ==
         doctest::Approx(
             loss::pose_structure_l1(sharp_joints, teacher_joints, s.batch.simcc_weights, {}).position.item<double>() /
             256)
+            .epsilon(1e-5));
+
+  TwoStageOptions whole = sharp;
+  whole.softargmax_radius = -1;  // every bin: the plain expectation
+  const auto all_bins = paper_pixels(loss::simcc_expected_positions(out.simcc_x, out.simcc_y, 2.0, 10.0));
+  CHECK(test::term_value(run(whole), "position_l1") ==
+        doctest::Approx(
+            loss::pose_structure_l1(all_bins, teacher_joints, s.batch.simcc_weights, {}).position.item<double>() / 256)
             .epsilon(1e-5));
 
   TwoStageObjective without_fea(nn::ModelSpec::parse(student_spec), fake_teacher(), no_fea, {}, 5, torch::kCPU);

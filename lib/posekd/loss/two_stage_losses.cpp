@@ -2,6 +2,8 @@
 
 #include <torch/nn/functional/upsampling.h>
 
+#include <limits>
+
 #include "posekd/core/error.h"
 
 namespace posekd::loss {
@@ -15,20 +17,25 @@ double two_stage_decay(int64_t epoch, int64_t epochs) {
 }
 
 namespace {
-torch::Tensor expected_bin(const torch::Tensor& logits, double beta) {
-  const auto p = torch::softmax(logits * beta, -1);
+torch::Tensor expected_bin(const torch::Tensor& logits, double beta, double radius) {
   const auto bins = torch::arange(logits.size(-1), logits.options());
-  return (p * bins).sum(-1);
+  auto scaled = logits * beta;
+  if (radius > 0) {
+    const auto peak = logits.detach().argmax(-1, true).to(logits.scalar_type());
+    scaled = scaled.masked_fill((bins - peak).abs() > radius, -std::numeric_limits<double>::infinity());
+  }
+  return (torch::softmax(scaled, -1) * bins).sum(-1);
 }
 }  // namespace
 
 torch::Tensor simcc_expected_positions(const torch::Tensor& logits_x, const torch::Tensor& logits_y,
-                                       double split_ratio, double beta) {
+                                       double split_ratio, double beta, double radius) {
   if (logits_x.dim() != 3 || logits_y.dim() != 3 || logits_x.size(0) != logits_y.size(0) ||
       logits_x.size(1) != logits_y.size(1))
     throw Error("simcc_expected_positions: expected logits [N,K,Wx] and [N,K,Wy], found " +
                 c10::str(logits_x.sizes()) + " and " + c10::str(logits_y.sizes()));
-  return torch::stack({expected_bin(logits_x, beta), expected_bin(logits_y, beta)}, -1) / split_ratio;
+  return torch::stack({expected_bin(logits_x, beta, radius), expected_bin(logits_y, beta, radius)}, -1) /
+         split_ratio;
 }
 
 torch::Tensor feature_distill_mse(const torch::Tensor& aligned_student, const torch::Tensor& teacher) {

@@ -17,10 +17,14 @@ namespace posekd::loss {
 double two_stage_decay(int64_t epoch, int64_t epochs);
 
 // Differentiable SimCC joint positions: the expectation of the bin index under
-// softmax(β·logits), divided by the split ratio k (bin b is input pixel b/k, as the encoder's
-// round(x·k)). logits [N,K,bins] per axis -> [N,K,2] (x, y) in input pixels.
+// softmax(β·logits) restricted to the bins within `radius` of the vector's maximum (radius <=
+// 0: every bin), divided by the split ratio k (bin b is input pixel b/k, as the encoder's
+// round(x·k)). The window keeps the position where the argmax decoder reads it: over the whole
+// vector, the tails of a still-flat softmax pull the mean away from the mode, and L1 on that
+// mean tilts the whole vector instead of moving its peak (doc/DECISIONS.md).
+// logits [N,K,bins] per axis -> [N,K,2] (x, y) in input pixels.
 torch::Tensor simcc_expected_positions(const torch::Tensor& logits_x, const torch::Tensor& logits_y,
-                                       double split_ratio, double beta);
+                                       double split_ratio, double beta, double radius = 0);
 
 // L_fea, mmpose's FeaLoss (DWPose): ‖S − T‖² summed over channels and pixels, divided by the
 // batch size N (which is why α is as small as 5e-5). `aligned_student` [N,C,h,w] is the

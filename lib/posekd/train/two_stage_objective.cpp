@@ -39,6 +39,10 @@ void bind_two_stage_options(CLI::App& app, TwoStageOptions& o) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str()
       ->group(group);
+  app.add_option("--two-stage-softargmax-radius", o.softargmax_radius,
+                 "two-stage: bins around the SimCC maximum the soft-argmax spans (0: 3 x --simcc-sigma, -1: all)")
+      ->capture_default_str()
+      ->group(group);
   app.add_option("--two-stage-label-smoothing", o.label_smoothing,
                  "two-stage: SimCC KL targets: gaussian (sigma --simcc-sigma) or standard (one-hot + epsilon)")
       ->check(CLI::IsMember({"gaussian", "standard"}))
@@ -114,6 +118,7 @@ void TwoStageObjective::check_training_set(const std::vector<Instance>& instance
 void TwoStageObjective::configure_loader(LoaderOptions& options) {
   options.targets.heatmaps = false;
   options.targets.simcc = true;
+  label_sigma_bins_ = options.targets.simcc_options.sigma;
   if (options_.label_smoothing == "standard") {
     options.targets.simcc_options.smoothing = SimccSmoothing::standard;
     options.targets.simcc_options.label_smooth_weight = options_.label_smooth_weight;
@@ -152,7 +157,9 @@ LossTerms TwoStageObjective::loss(nn::PoseModelImpl& model, const Batch& batch, 
     const auto paper_pixels = [&](const torch::Tensor& pixels) {
       return loss::paper_input_pixels(pixels, input_.width, input_.height);
     };
-    const auto student = paper_pixels(loss::simcc_expected_positions(out.simcc_x, out.simcc_y, split_ratio_, beta));
+    const double radius = options_.softargmax_radius == 0 ? 3 * label_sigma_bins_ : options_.softargmax_radius;
+    const auto student =
+        paper_pixels(loss::simcc_expected_positions(out.simcc_x, out.simcc_y, split_ratio_, beta, radius));
     const auto teacher_joints = paper_pixels(taught.joints.narrow(2, 0, 2));
     auto pose = loss::pose_structure_l1(student, teacher_joints, batch.simcc_weights,
                                         options_.no_bones ? std::vector<std::pair<int, int>>{} : edges_,

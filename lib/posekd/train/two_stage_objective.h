@@ -33,6 +33,9 @@ struct TwoStageOptions {
   // Temperature of the soft-argmax that gives the student's joints for L_pos:
   // E[bin] under softmax(β·logits). 0: the KL's --simcc-beta.
   double softargmax_beta = 0;
+  // Bins around each SimCC vector's maximum that the soft-argmax spans: 0 = 3·--simcc-sigma
+  // (the label's support), negative = every bin (the plain expectation).
+  double softargmax_radius = 0;
   // KL targets: "gaussian" (SimCC's Gaussian label smoothing, σ = --simcc-sigma bins) or
   // "standard" (one-hot with ε = label_smooth_weight spread over the other bins).
   std::string label_smoothing = "gaussian";
@@ -68,6 +71,7 @@ class TwoStageObjective : public DistillObjective {
   loss::SimccLossOptions simcc_;
   double split_ratio_;
   nn::InputSize input_;
+  double label_sigma_bins_ = 0;  // the loader's SimCC label σ, for the soft-argmax window
   std::string student_feature_, teacher_feature_;
   torch::nn::Conv2d align_{nullptr};
   std::vector<std::pair<int, int>> edges_;
