@@ -59,6 +59,32 @@ TEST_CASE("two-stage: SimCC positions are the softmax expectation of the bin, in
   CHECK(loss::simcc_expected_positions(sharp, sharp, 2.0, 1.0)[0][0][0].item<double>() == doctest::Approx(3.5));
 }
 
+TEST_CASE("two-stage: a soft-argmax window keeps the bins within the radius of the maximum") {
+  // Peak at bin 6 of 10; a heavy far bin 0 pulls the plain mean towards it.
+  const auto lx = torch::tensor({2.0f, 0.0f, 0.0f, 0.0f, 0.0f, 2.5f, 3.0f, 2.0f, 0.0f, 0.0f}).view({1, 1, 10});
+  const double beta = 1.0, k = 2.0;
+  const auto expect = [&](int64_t lo, int64_t hi) {
+    double z = 0, m = 0;
+    for (int64_t b = lo; b <= hi; ++b) z += std::exp(beta * lx[0][0][b].item<double>());
+    for (int64_t b = lo; b <= hi; ++b) m += double(b) * std::exp(beta * lx[0][0][b].item<double>()) / z;
+    return m / k;
+  };
+  const auto windowed = loss::simcc_expected_positions(lx, lx, k, beta, 1.0);
+  CHECK(windowed[0][0][0].item<double>() == doctest::Approx(expect(5, 7)).epsilon(1e-6));
+  CHECK(loss::simcc_expected_positions(lx, lx, k, beta, 2.5)[0][0][1].item<double>() ==
+        doctest::Approx(expect(4, 8)).epsilon(1e-6));
+  CHECK(loss::simcc_expected_positions(lx, lx, k, beta, 0.0)[0][0][0].item<double>() ==
+        doctest::Approx(expect(0, 9)).epsilon(1e-6));
+  CHECK(loss::simcc_expected_positions(lx, lx, k, beta, -1.0)[0][0][0].item<double>() ==
+        doctest::Approx(expect(0, 9)).epsilon(1e-6));
+  // Gradients reach only the bins of the window.
+  auto g = lx.clone().requires_grad_();
+  loss::simcc_expected_positions(g, g, k, beta, 1.0).sum().backward();
+  CHECK(g.grad()[0][0][0].item<double>() == 0.0);
+  CHECK(g.grad()[0][0][9].item<double>() == 0.0);
+  CHECK(g.grad()[0][0][5].item<double>() != 0.0);
+}
+
 TEST_CASE("two-stage: L_fea is the squared difference summed over C, H, W and averaged over the batch") {
   torch::manual_seed(3);
   const auto s = torch::randn({2, 3, 4, 5});
@@ -86,7 +112,7 @@ TEST_CASE("two-stage: L_fea is the squared difference summed over C, H, W and av
         "or channels");
 }
 
-TEST_CASE("two-stage: L_pos = masked position L1 + weighted bone-length differences") {
+TEST_CASE("two-stage: L_pos = masked position L1 + weighted bone-length differences, summed over the batch") {
   // Two samples, three joints, edges 0-1 and 1-2; sample 1 has joint 2 unlabelled.
   const auto s = torch::tensor({10.f, 20.f, 13.f, 24.f, 20.f, 20.f, 5.f, 5.f, 8.f, 9.f, 1.f, 2.f}).view({2, 3, 2});
   const auto t = torch::tensor({11.f, 18.f, 13.f, 25.f, 16.f, 21.f, 5.f, 6.f, 9.f, 9.f, 7.f, 7.f}).view({2, 3, 2});
@@ -98,7 +124,7 @@ TEST_CASE("two-stage: L_pos = masked position L1 + weighted bone-length differen
     for (int k = 0; k < 3; ++k)
       for (int d = 0; d < 2; ++d)
         position += mask[n][k].item<double>() * std::abs(s[n][k][d].item<double>() - t[n][k][d].item<double>());
-  position /= 2 * 3 * 2;
+  position /= 3 * 2;  // the mean over a sample's joints and axes, summed over samples
   const auto bone = [](const at::Tensor& p, int n, int i, int j) {
     return std::hypot(p[n][j][0].item<double>() - p[n][i][0].item<double>(),
                       p[n][j][1].item<double>() - p[n][i][1].item<double>());
@@ -111,7 +137,7 @@ TEST_CASE("two-stage: L_pos = masked position L1 + weighted bone-length differen
         sum += w[e] * mask[n][i].item<double>() * mask[n][j].item<double>() *
                std::abs(bone(t, n, i, j) - bone(s, n, i, j));
       }
-    return sum / 2;
+    return sum;
   };
 
   const auto terms = loss::pose_structure_l1(s, t, mask, edges);
@@ -128,6 +154,22 @@ TEST_CASE("two-stage: L_pos = masked position L1 + weighted bone-length differen
         "pose_structure_l1: edge (0, 3) outside 3 joints");
   CHECK(test::error_of([&] { loss::pose_structure_l1(s, t.narrow(1, 0, 2), mask, edges); }) ==
         "pose_structure_l1: expected student and teacher positions [N,K,2], found [2, 3, 2] and [2, 2, 2]");
+}
+
+TEST_CASE("two-stage: positions in pixels of the paper's 192x256 input") {
+  const auto pixels = torch::tensor({48.f, 32.f, 0.f, 128.f, 96.f, 64.f}).view({1, 3, 2});
+  const auto p = loss::paper_input_pixels(pixels, 96, 128);  // the quick student's input: a factor of 2
+  CHECK(p[0][0][0].item<double>() == doctest::Approx(96.0));
+  CHECK(p[0][0][1].item<double>() == doctest::Approx(64.0));
+  CHECK(p[0][1][1].item<double>() == doctest::Approx(256.0));
+  CHECK(p[0][2][0].item<double>() == doctest::Approx(192.0));
+  const auto wide = loss::paper_input_pixels(pixels, 288, 384);  // 384x288: 2/3
+  CHECK(wide[0][0][0].item<double>() == doctest::Approx(32.0));
+  CHECK(wide[0][0][1].item<double>() == doctest::Approx(64.0 / 3.0));
+  CHECK(test::error_of([&] { loss::paper_input_pixels(pixels.view({3, 2}), 96, 128); }) ==
+        "paper_input_pixels: expected positions [N,K,2], found [3, 2]");
+  CHECK(test::error_of([&] { loss::paper_input_pixels(pixels, 0, 128); }) ==
+        "paper_input_pixels: input 0x128 is empty");
 }
 
 TEST_CASE("two-stage: gradients reach the student only, and coinciding joints keep them finite") {

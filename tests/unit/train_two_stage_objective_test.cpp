@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,11 @@ const char* student_spec = "resnet:depth=18,width=2,deconvs=0,joints=17,input=64
 const char* teacher_spec = "hourglass:stacks=1,channels=8,depth=1,joints=17,input=64x32";
 
 const Skeleton& coco() { return *Skeleton::find_builtin("coco17"); }
+
+// L_pos's units: pixels of the paper's 192x256 input; the student's is 32x64.
+torch::Tensor paper_pixels(const torch::Tensor& pixels) { return pixels * torch::tensor({6.0, 4.0}); }
+// The hand-made batch has 2 samples; the teacher terms weigh as at the paper's 256.
+constexpr double kToPaperBatch = 2.0 / 256.0;
 
 // A hand-made SimCC batch: random images, softmax labels, one unlabelled joint per sample.
 Batch simcc_batch() {
@@ -91,18 +97,32 @@ TEST_CASE("two-stage objective: L = L_KL + gamma*alpha*L_fea + gamma*beta*L_pos,
   REQUIRE(align);
   const double fea = loss::feature_distill_mse(align->forward(out.feature("layer4")),
                                                t_out.feature(objective.teacher_feature()))
-                         .item<double>();
-  const auto positions = loss::simcc_expected_positions(out.simcc_x, out.simcc_y, 2.0, 1.0);
-  const auto pose = loss::pose_structure_l1(positions, teacher.joints.narrow(2, 0, 2), s.batch.simcc_weights,
-                                            coco().edges);
+                         .item<double>() *
+                     kToPaperBatch;
+  // The soft-argmax window: 3 label sigmas (the loader's default 6 bins) around the maximum.
+  const auto positions = loss::simcc_expected_positions(out.simcc_x, out.simcc_y, 2.0, 1.0, 18.0);
+  const auto pose = loss::pose_structure_l1(paper_pixels(positions), paper_pixels(teacher.joints.narrow(2, 0, 2)),
+                                            s.batch.simcc_weights, coco().edges);
+  const double position_term = pose.position.item<double>() / 256, bone_term = pose.bones.item<double>() / 256;
+  // The position term written out: Σ_n (1/(K·2)) Σ_k,d m·|ΔP| in pixels of the paper's input,
+  // divided by its batch of 256.
+  double position = 0;
+  for (int64_t n = 0; n < 2; ++n)
+    for (int64_t k = 0; k < 17; ++k)
+      for (int64_t d = 0; d < 2; ++d)
+        position += s.batch.simcc_weights[n][k].item<double>() *
+                    std::abs(positions[n][k][d].item<double>() - teacher.joints[n][k][d].item<double>()) *
+                    (d == 0 ? 6.0 : 4.0);
+  position /= 17 * 2 * 256;
+  CHECK(test::term_value(terms, "position_l1") == doctest::Approx(position).epsilon(1e-5));
   const double gamma = 0.75;  // 1 - (2-1)/4
   CHECK(test::term_value(terms, "simcc_kl") == doctest::Approx(kl).epsilon(1e-6));
   CHECK(test::term_value(terms, "feature_mse") == doctest::Approx(fea).epsilon(1e-5));
-  CHECK(test::term_value(terms, "position_l1") == doctest::Approx(pose.position.item<double>()).epsilon(1e-5));
-  CHECK(test::term_value(terms, "bone_l1") == doctest::Approx(pose.bones.item<double>()).epsilon(1e-5));
+  CHECK(test::term_value(terms, "position_l1") == doctest::Approx(position_term).epsilon(1e-5));
+  CHECK(test::term_value(terms, "bone_l1") == doctest::Approx(bone_term).epsilon(1e-5));
   CHECK(test::term_value(terms, "gamma") == doctest::Approx(gamma));
   CHECK(terms.total.item<double>() ==
-        doctest::Approx(kl + gamma * 0.01 * fea + gamma * 0.1 * pose.total().item<double>()).epsilon(1e-5));
+        doctest::Approx(kl + gamma * 0.01 * fea + gamma * 0.1 * (position_term + bone_term)).epsilon(1e-5));
 
   SUBCASE("gradients reach the student and the alignment, not the teacher") {
     s.student->zero_grad();
@@ -128,6 +148,9 @@ TEST_CASE("two-stage objective: switched-off terms are absent, and gamma can sta
     test::FakeTeacher& teacher = *owned;
     TwoStageObjective objective(nn::ModelSpec::parse(student_spec), std::move(owned), o, {}, 5, torch::kCPU);
     objective.check_training_set({}, coco(), "train.json");
+    LoaderOptions lo;
+    lo.targets.simcc_options.sigma = 2;
+    objective.configure_loader(lo);
     auto terms = objective.loss(*s.student, s.batch, context);
     teacher_runs = teacher.runs;
     return terms;
@@ -155,11 +178,20 @@ TEST_CASE("two-stage objective: switched-off terms are absent, and gamma can sta
   sharp.softargmax_beta = 10;
   const auto sh = run(sharp);
   const auto out = s.student->forward(s.batch.images);
-  const auto teacher_joints = fake_teacher()->joints.narrow(2, 0, 2);
+  const auto teacher_joints = paper_pixels(fake_teacher()->joints.narrow(2, 0, 2));
+  const auto sharp_joints = paper_pixels(loss::simcc_expected_positions(out.simcc_x, out.simcc_y, 2.0, 10.0, 6.0));
   CHECK(test::term_value(sh, "position_l1") ==
-        doctest::Approx(loss::pose_structure_l1(loss::simcc_expected_positions(out.simcc_x, out.simcc_y, 2.0, 10.0),
-                                                teacher_joints, s.batch.simcc_weights, {})
-                            .position.item<double>())
+        doctest::Approx(
+            loss::pose_structure_l1(sharp_joints, teacher_joints, s.batch.simcc_weights, {}).position.item<double>() /
+            256)
+            .epsilon(1e-5));
+
+  TwoStageOptions whole = sharp;
+  whole.softargmax_radius = -1;  // every bin: the plain expectation
+  const auto all_bins = paper_pixels(loss::simcc_expected_positions(out.simcc_x, out.simcc_y, 2.0, 10.0));
+  CHECK(test::term_value(run(whole), "position_l1") ==
+        doctest::Approx(
+            loss::pose_structure_l1(all_bins, teacher_joints, s.batch.simcc_weights, {}).position.item<double>() / 256)
             .epsilon(1e-5));
 
   TwoStageObjective without_fea(nn::ModelSpec::parse(student_spec), fake_teacher(), no_fea, {}, 5, torch::kCPU);

@@ -2,6 +2,8 @@
 
 #include <torch/nn/functional/upsampling.h>
 
+#include <limits>
+
 #include "posekd/core/error.h"
 
 namespace posekd::loss {
@@ -15,20 +17,25 @@ double two_stage_decay(int64_t epoch, int64_t epochs) {
 }
 
 namespace {
-torch::Tensor expected_bin(const torch::Tensor& logits, double beta) {
-  const auto p = torch::softmax(logits * beta, -1);
+torch::Tensor expected_bin(const torch::Tensor& logits, double beta, double radius) {
   const auto bins = torch::arange(logits.size(-1), logits.options());
-  return (p * bins).sum(-1);
+  auto scaled = logits * beta;
+  if (radius > 0) {
+    const auto peak = logits.detach().argmax(-1, true).to(logits.scalar_type());
+    scaled = scaled.masked_fill((bins - peak).abs() > radius, -std::numeric_limits<double>::infinity());
+  }
+  return (torch::softmax(scaled, -1) * bins).sum(-1);
 }
 }  // namespace
 
 torch::Tensor simcc_expected_positions(const torch::Tensor& logits_x, const torch::Tensor& logits_y,
-                                       double split_ratio, double beta) {
+                                       double split_ratio, double beta, double radius) {
   if (logits_x.dim() != 3 || logits_y.dim() != 3 || logits_x.size(0) != logits_y.size(0) ||
       logits_x.size(1) != logits_y.size(1))
     throw Error("simcc_expected_positions: expected logits [N,K,Wx] and [N,K,Wy], found " +
                 c10::str(logits_x.sizes()) + " and " + c10::str(logits_y.sizes()));
-  return torch::stack({expected_bin(logits_x, beta), expected_bin(logits_y, beta)}, -1) / split_ratio;
+  return torch::stack({expected_bin(logits_x, beta, radius), expected_bin(logits_y, beta, radius)}, -1) /
+         split_ratio;
 }
 
 torch::Tensor feature_distill_mse(const torch::Tensor& aligned_student, const torch::Tensor& teacher) {
@@ -43,6 +50,15 @@ torch::Tensor feature_distill_mse(const torch::Tensor& aligned_student, const to
                                           .mode(torch::kBilinear)
                                           .align_corners(false));
   return (student - teacher.detach()).pow(2).sum() / double(teacher.size(0));
+}
+
+torch::Tensor paper_input_pixels(const torch::Tensor& pixels, int64_t width, int64_t height) {
+  if (pixels.dim() != 3 || pixels.size(2) != 2)
+    throw Error("paper_input_pixels: expected positions [N,K,2], found " + c10::str(pixels.sizes()));
+  if (width <= 0 || height <= 0)
+    throw Error("paper_input_pixels: input " + std::to_string(width) + "x" + std::to_string(height) + " is empty");
+  const double sx = double(kPaperInputWidth) / double(width), sy = double(kPaperInputHeight) / double(height);
+  return pixels * torch::tensor({sx, sy}, pixels.options());
 }
 
 PoseStructureTerms pose_structure_l1(const torch::Tensor& student, const torch::Tensor& teacher,
@@ -60,7 +76,7 @@ PoseStructureTerms pose_structure_l1(const torch::Tensor& student, const torch::
   const auto t = teacher.detach();
   const auto m = mask.detach().to(student.dtype());
   PoseStructureTerms terms;
-  terms.position = ((student - t).abs() * m.unsqueeze(-1)).mean();
+  terms.position = ((student - t).abs() * m.unsqueeze(-1)).sum() / double(student.size(1) * 2);
   terms.bones = torch::zeros({}, student.options());
   if (edges.empty()) return terms;
 
@@ -75,7 +91,7 @@ PoseStructureTerms pose_structure_l1(const torch::Tensor& student, const torch::
   }
   const auto index_options = torch::TensorOptions().dtype(torch::kLong).device(student.device());
   const auto a = torch::tensor(from, index_options), b = torch::tensor(to, index_options);
-  // The 1e-12 px² keeps the square root's gradient finite when two joints coincide (a freshly
+  // The 1e-12 under the root keeps its gradient finite when two joints coincide (a freshly
   // initialised SimCC head puts every joint near the crop centre).
   const auto length = [&](const torch::Tensor& p) {
     return (p.index_select(1, b) - p.index_select(1, a)).pow(2).sum(-1).add(1e-12).sqrt();
@@ -84,7 +100,7 @@ PoseStructureTerms pose_structure_l1(const torch::Tensor& student, const torch::
   if (w.empty()) w.assign(edges.size(), 1.0 / double(edges.size()));
   const auto weights = torch::tensor(w, student.options()).unsqueeze(0);
   const auto both = m.index_select(1, a) * m.index_select(1, b);
-  terms.bones = ((length(t) - length(student)).abs() * both * weights).sum() / double(student.size(0));
+  terms.bones = ((length(t) - length(student)).abs() * both * weights).sum();
   return terms;
 }
 

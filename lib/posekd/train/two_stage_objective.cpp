@@ -39,6 +39,10 @@ void bind_two_stage_options(CLI::App& app, TwoStageOptions& o) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str()
       ->group(group);
+  app.add_option("--two-stage-softargmax-radius", o.softargmax_radius,
+                 "two-stage: bins around the SimCC maximum the soft-argmax spans (0: 3 x --simcc-sigma, -1: all)")
+      ->capture_default_str()
+      ->group(group);
   app.add_option("--two-stage-label-smoothing", o.label_smoothing,
                  "two-stage: SimCC KL targets: gaussian (sigma --simcc-sigma) or standard (one-hot + epsilon)")
       ->check(CLI::IsMember({"gaussian", "standard"}))
@@ -80,6 +84,7 @@ TwoStageObjective::TwoStageObjective(const nn::ModelSpec& student_spec, std::uni
     throw UsageError(fmt::format("--method two-stage distils into a SimCC student; --model {} has a {} head (add head=simcc)",
                                  student_spec.str(), nn::head_name(student_spec.head())));
   split_ratio_ = student_spec.get_real("split");
+  input_ = student_spec.input();
   if (options_.no_feature) return;
   const auto student = probe_outputs(student_spec);
   const nn::NamedFeature& s = pick_feature(student, options_.student_feature, "--two-stage-student-feature");
@@ -113,6 +118,7 @@ void TwoStageObjective::check_training_set(const std::vector<Instance>& instance
 void TwoStageObjective::configure_loader(LoaderOptions& options) {
   options.targets.heatmaps = false;
   options.targets.simcc = true;
+  label_sigma_bins_ = options.targets.simcc_options.sigma;
   if (options_.label_smoothing == "standard") {
     options.targets.simcc_options.smoothing = SimccSmoothing::standard;
     options.targets.simcc_options.label_smooth_weight = options_.label_smooth_weight;
@@ -133,24 +139,33 @@ LossTerms TwoStageObjective::loss(nn::PoseModelImpl& model, const Batch& batch, 
   if (options_.no_feature && options_.no_position) return result;
 
   const double gamma = options_.no_decay ? 1.0 : loss::two_stage_decay(context.epoch, context.epochs);
+  // Per-sample teacher terms against a batch-summed L_KL weigh as at the paper's batch.
+  const double to_paper_batch = double(batch.images.size(0)) / double(loss::kPaperBatch);
   const TeacherBatch taught = teacher().run(batch, context.device);
   if (!options_.no_feature) {
     if (!taught.outputs)
       throw Error("two-stage: L_fea needs a live teacher's features (--teacher CKPT), or --two-stage-no-fea");
     torch::Tensor student = out.feature(student_feature_);
     if (!align_.is_empty()) student = align_->forward(student);
-    const auto fea = loss::feature_distill_mse(student, taught.outputs->feature(teacher_feature_));
+    const auto fea =
+        loss::feature_distill_mse(student, taught.outputs->feature(teacher_feature_)) * to_paper_batch;
     result.total = result.total + gamma * options_.feature_weight * fea;
     result.terms.emplace_back("feature_mse", fea.detach());
   }
   if (!options_.no_position) {
     const double beta = options_.softargmax_beta > 0 ? options_.softargmax_beta : simcc_.beta;
-    const auto positions = loss::simcc_expected_positions(out.simcc_x, out.simcc_y, split_ratio_, beta);
-    const auto pose =
-        options_.no_bones
-            ? loss::pose_structure_l1(positions, taught.joints.narrow(2, 0, 2), batch.simcc_weights, {})
-            : loss::pose_structure_l1(positions, taught.joints.narrow(2, 0, 2), batch.simcc_weights, edges_,
-                                      options_.bone_weights);
+    const auto paper_pixels = [&](const torch::Tensor& pixels) {
+      return loss::paper_input_pixels(pixels, input_.width, input_.height);
+    };
+    const double radius = options_.softargmax_radius == 0 ? 3 * label_sigma_bins_ : options_.softargmax_radius;
+    const auto student =
+        paper_pixels(loss::simcc_expected_positions(out.simcc_x, out.simcc_y, split_ratio_, beta, radius));
+    const auto teacher_joints = paper_pixels(taught.joints.narrow(2, 0, 2));
+    auto pose = loss::pose_structure_l1(student, teacher_joints, batch.simcc_weights,
+                                        options_.no_bones ? std::vector<std::pair<int, int>>{} : edges_,
+                                        options_.no_bones ? std::vector<double>{} : options_.bone_weights);
+    pose.position = pose.position / double(loss::kPaperBatch);
+    pose.bones = pose.bones / double(loss::kPaperBatch);
     result.total = result.total + gamma * options_.position_weight * pose.total();
     result.terms.emplace_back("position_l1", pose.position.detach());
     if (!options_.no_bones) result.terms.emplace_back("bone_l1", pose.bones.detach());

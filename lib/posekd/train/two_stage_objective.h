@@ -4,7 +4,9 @@
 //   L = L_KL + γ(t)·α·L_fea + γ(t)·β·L_pos,   γ(t) = 1 − (t−1)/T
 // L_KL: the gt SimCC KL on label-smoothed targets; L_fea: MSE between the student's feature
 // after a 1×1 alignment and the teacher's (live teacher only: features are not warp-invariant);
-// L_pos: L1 between the student's soft-argmax joints and the teacher's, plus bone lengths.
+// L_pos: L1 between the student's soft-argmax joints and the teacher's, plus bone lengths, in
+// pixels of the paper's 256×192 input. L_fea and L_pos are scaled by N/256 (the paper's batch)
+// against L_KL, which sums over the batch (loss/two_stage_losses.h, doc/DECISIONS.md).
 #include <CLI/CLI.hpp>
 #include <torch/nn/modules/conv.h>
 
@@ -31,6 +33,9 @@ struct TwoStageOptions {
   // Temperature of the soft-argmax that gives the student's joints for L_pos:
   // E[bin] under softmax(β·logits). 0: the KL's --simcc-beta.
   double softargmax_beta = 0;
+  // Bins around each SimCC vector's maximum that the soft-argmax spans: 0 = 3·--simcc-sigma
+  // (the label's support), negative = every bin (the plain expectation).
+  double softargmax_radius = 0;
   // KL targets: "gaussian" (SimCC's Gaussian label smoothing, σ = --simcc-sigma bins) or
   // "standard" (one-hot with ε = label_smooth_weight spread over the other bins).
   std::string label_smoothing = "gaussian";
@@ -65,6 +70,8 @@ class TwoStageObjective : public DistillObjective {
   TwoStageOptions options_;
   loss::SimccLossOptions simcc_;
   double split_ratio_;
+  nn::InputSize input_;
+  double label_sigma_bins_ = 0;  // the loader's SimCC label σ, for the soft-argmax window
   std::string student_feature_, teacher_feature_;
   torch::nn::Conv2d align_{nullptr};
   std::vector<std::pair<int, int>> edges_;
