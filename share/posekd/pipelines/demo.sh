@@ -176,13 +176,14 @@ spawn selfdistill-sdp-fixed "$out/student-sdp-fixed.ckpt.h5" "$data/train $data/
   --alpha 3 --distance 1 --no-stepping "${train_args[@]}" -o "$out/student-sdp-fixed.ckpt.h5"
 
 # Students with other heads, each against its own ground-truth run: two-stage stage 1 on a
-# SimCC student (live teacher: L_fea needs its features), DistilPose on a regression student
-# (the hourglass teacher has no tokens: simulated heatmaps and confidence only).
+# SimCC student (live teacher; without L_fea, which in 8 epochs from scratch slows the student
+# more than it gives: doc/DECISIONS.md), DistilPose on a regression student (the hourglass
+# teacher has no tokens: simulated heatmaps and confidence only).
 spawn train-simcc "$out/simcc-gt.ckpt.h5" "$data/train $data/val" \
   pose-train "${simcc_student[@]}" "${train_args[@]}" \
   -o "$out/simcc-gt.ckpt.h5"
 spawn distill-two-stage "$out/simcc-two-stage.ckpt.h5" "$out/teacher.ckpt.h5 $data/train $data/val" \
-  pose-distill --method two-stage --teacher "$out/teacher.ckpt.h5" \
+  pose-distill --method two-stage --teacher "$out/teacher.ckpt.h5" --two-stage-no-fea \
   "${simcc_student[@]}" "${train_args[@]}" \
   -o "$out/simcc-two-stage.ckpt.h5"
 spawn train-regression "$out/regression-gt.ckpt.h5" "$data/train $data/val" \
