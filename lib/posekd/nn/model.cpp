@@ -76,10 +76,13 @@ void PoseModelImpl::build_head(int channels, bool heatmap_layer) {
       init_linear_normal(*mlp_head_y_, 0.01);
       break;
     }
-    case HeadType::regression:
-      transformer_ = register_module("transformer",
-                                     TokenTransformer(token_options(info_.spec, channels, info_.heatmap, 5)));
+    case HeadType::regression: {
+      auto o = token_options(info_.spec, channels, info_.heatmap, 5);
+      o.position = info_.spec.get("pos") == "sine-full" ? PositionEmbedding::sine_full : PositionEmbedding::learnable;
+      o.pre_norm = info_.spec.get("norm") == "pre";
+      transformer_ = register_module("transformer", TokenTransformer(o));
       break;
+    }
   }
 }
 
