@@ -259,8 +259,10 @@ class SimpleBaseline(nn.Module):
         if self.head == "heatmap":
             return {"heatmaps": self.final_layer(x)}
         kp, r = self.transformer(x)
-        r = r.sigmoid()
-        return {"coords": r[..., 0:2], "sigma": r[..., 2:4], "score": r[..., 4], "keypoint_tokens": kp}
+        # sigma: softplus in heatmap pixels (DistilPose), as a fraction of the input
+        per_pixel = torch.tensor([1.0 / x.shape[3], 1.0 / x.shape[2]])
+        return {"coords": r[..., 0:2].sigmoid(), "sigma": nn.functional.softplus(r[..., 2:4]) * per_pixel,
+                "score": r[..., 4].sigmoid(), "keypoint_tokens": kp}
 
 
 def main(folder):
