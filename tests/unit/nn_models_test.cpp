@@ -176,6 +176,16 @@ TEST_CASE("regression head: DistilPose's fixed sine table, added before every la
   CHECK(torch::equal(buffer, sine_position_embedding(4, 4, 16)));
   auto learnable = make_model(spec + ",pos=learnable");
   CHECK(learnable->named_parameters().contains("transformer.pos_embedding"));
+  // σ starts near softplus(0) = 0.69 heatmap pixels (DistilPose), not at half the map as a
+  // sigmoid fraction of the input did (8 and 4 pixels on this 16x8 map).
+  {
+    torch::NoGradGuard no_grad;
+    sine->eval();
+    const auto sigma = sine->forward(torch::randn({2, 3, 64, 32})).sigma;
+    const auto sigma_px = sigma * torch::tensor({8.0f, 16.0f});
+    CHECK(sigma_px.min().item<float>() > 0.2f);
+    CHECK(sigma_px.max().item<float>() < 2.0f);
+  }
   // A pos=learnable twin holding the sine table as its learned one adds it once, before the
   // first layer: with one layer both agree, with two the sine head differs (added again).
   const auto images = torch::randn({2, 3, 64, 32});
