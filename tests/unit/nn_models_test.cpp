@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <set>
+#include <utility>
 
 #include "posekd/core/error.h"
 #include "posekd/nn/complexity.h"
@@ -185,6 +187,17 @@ TEST_CASE("regression head: DistilPose's fixed sine table, added before every la
     const auto sigma_px = sigma * torch::tensor({8.0f, 16.0f});
     CHECK(sigma_px.min().item<float>() > 0.2f);
     CHECK(sigma_px.max().item<float>() < 2.0f);
+  }
+  // The deconvolutions under a regression head start Kaiming (fan_out: std sqrt(2 / (in·16)),
+  // in = 32 channels of ResNet-18 width 4's layer4), not at pose_resnet's N(0, 0.001), which
+  // left the quick regression student at the mean pose.
+  const std::pair<std::string, double> deconv_inits[] = {{",head=regression,patch=4x2", std::sqrt(2.0 / (32 * 16))},
+                                                          {",head=heatmap", 0.001}};
+  for (const auto& [head, expected_std] : deconv_inits) {
+    CAPTURE(head);
+    auto m = make_model("resnet:depth=18,width=4,joints=3,input=64x32" + head);
+    const auto w = m->named_parameters()["deconv_layers.0.weight"];
+    CHECK(w.std().item<double>() == doctest::Approx(expected_std).epsilon(0.1));
   }
   // A pos=learnable twin holding the sine table as its learned one adds it once, before the
   // first layer: with one layer both agree, with two the sine head differs (added again).

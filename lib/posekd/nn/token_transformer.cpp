@@ -13,8 +13,9 @@ torch::Tensor sine_position_embedding(int rows, int cols, int dim) {
   constexpr double two_pi = 6.283185307179586;
   // (index + 1) / count · 2π: the reference's cumsum normalised by its last value (its 1e-6
   // epsilon shifts the angles by under 1e-5 rad and is left out).
-  const auto y = torch::arange(1, rows + 1, torch::kDouble).div(rows).mul(two_pi).view({rows, 1, 1}).expand({rows, cols, 1});
-  const auto x = torch::arange(1, cols + 1, torch::kDouble).div(cols).mul(two_pi).view({1, cols, 1}).expand({rows, cols, 1});
+  const auto angles = [&](int count) { return torch::arange(1, count + 1, torch::kDouble).div(count).mul(two_pi); };
+  const auto y = angles(rows).view({rows, 1, 1}).expand({rows, cols, 1});
+  const auto x = angles(cols).view({1, cols, 1}).expand({rows, cols, 1});
   const auto i = torch::arange(half, torch::kDouble);
   const auto temperature = torch::pow(10000.0, 2 * torch::floor(i / 2) / half);
   const auto odd = (torch::remainder(i, 2) == 1);
@@ -96,7 +97,8 @@ TokenTransformerOutputs TokenTransformerImpl::forward(const torch::Tensor& featu
     const auto table = pos_embedding.transpose(0, 1);  // [P,1,D]
     for (size_t l = 0; l < encoder->layers->size(); ++l) {
       if (l > 0 && o.position == PositionEmbedding::sine_full)
-        tokens = torch::cat({tokens.narrow(0, 0, o.joints), tokens.narrow(0, o.joints, tokens.size(0) - o.joints) + table});
+        tokens = torch::cat(
+            {tokens.narrow(0, 0, o.joints), tokens.narrow(0, o.joints, tokens.size(0) - o.joints) + table});
       auto& layer = *encoder->layers[l]->as<torch::nn::TransformerEncoderLayerImpl>();
       tokens = o.pre_norm ? pre_norm_layer(layer, tokens) : layer.forward(tokens);
     }
