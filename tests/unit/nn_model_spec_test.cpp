@@ -21,7 +21,7 @@ TEST_CASE("model spec: canonical form lists every key and round-trips, errors na
   const auto reg = ModelSpec::parse("resnet:head=regression");
   CHECK(reg.str() ==
         "resnet:depth=50,width=64,deconvs=3,deconv_channels=256,joints=17,input=256x192,head=regression,dim=192,"
-        "layers=4,heads=8,mlp=3,patch=4x3");
+        "layers=4,heads=8,mlp=3,patch=4x3,pos=sine-full,norm=pre");
   CHECK(ModelSpec::parse(reg.str()) == reg);
   CHECK(ModelSpec::parse("tokenpose").str() ==
         "tokenpose:stem_width=64,dim=192,layers=12,heads=8,mlp=3,patch=4x3,joints=17,input=256x192,head=heatmap");

@@ -1,10 +1,13 @@
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <set>
+#include <utility>
 
 #include "posekd/core/error.h"
 #include "posekd/nn/complexity.h"
 #include "posekd/nn/model.h"
+#include "posekd/nn/token_transformer.h"
 
 using namespace posekd;
 using namespace posekd::nn;
@@ -144,6 +147,79 @@ TEST_CASE("heads: SimCC bins and regression with keypoint tokens on every backbo
   }
   CHECK_THROWS_WITH_AS(make_model("resnet:depth=18,width=4,input=64x32,head=regression,patch=3x3"),
                        "patch=3x3: must divide the 16x8 feature map the transformer reads", UsageError);
+}
+
+TEST_CASE("regression head: DistilPose's fixed sine table, added before every layer, unless pos=learnable") {
+  // rows 2, cols 3, dim 8: channels 0-3 the row, 4-7 the column; temperatures 1, 1, 100, 100.
+  const auto table = sine_position_embedding(2, 3, 8);
+  REQUIRE(sizes(table) == std::vector<int64_t>{1, 6, 8});
+  const double pi = 3.141592653589793;
+  const auto at = [&](int patch, int channel) { return double(table[0][patch][channel].item<float>()); };
+  const int row1_col2 = 1 * 3 + 2;  // row-major patch order
+  CHECK(at(row1_col2, 0) == doctest::Approx(std::sin(2 * pi)).epsilon(1e-6));
+  CHECK(at(row1_col2, 1) == doctest::Approx(std::cos(2 * pi)));
+  CHECK(at(row1_col2, 2) == doctest::Approx(std::sin(2 * pi / 100)));
+  CHECK(at(row1_col2, 3) == doctest::Approx(std::cos(2 * pi / 100)));
+  CHECK(at(1, 4) == doctest::Approx(std::sin(2 * pi * 2 / 3)));  // row 0, column 1
+  CHECK(at(1, 5) == doctest::Approx(std::cos(2 * pi * 2 / 3)));
+  CHECK(at(1, 7) == doctest::Approx(std::cos(2 * pi * 2 / 3 / 100)));
+  CHECK(at(0, 0) == doctest::Approx(std::sin(pi)).epsilon(1e-6));  // row 0: (0+1)/2·2π
+  CHECK_THROWS_WITH_AS(sine_position_embedding(2, 3, 6), "dim=6: the sine position embedding needs a multiple of 4",
+                       UsageError);
+
+  // The default regression head carries position from its first step: a fixed buffer, not a
+  // parameter initialised at N(0, 0.02) (the quick regression student did not learn with one).
+  const std::string spec = "resnet:depth=18,width=4,joints=3,input=64x32,head=regression,dim=16,heads=2,patch=4x2";
+  auto sine = make_model(spec);
+  std::set<std::string> trained;
+  for (const auto& p : sine->named_parameters()) trained.insert(p.key());
+  CHECK_FALSE(trained.count("transformer.pos_embedding"));
+  const auto buffer = sine->named_buffers()["transformer.pos_embedding"];
+  CHECK(torch::equal(buffer, sine_position_embedding(4, 4, 16)));
+  auto learnable = make_model(spec + ",pos=learnable");
+  CHECK(learnable->named_parameters().contains("transformer.pos_embedding"));
+  // σ starts near softplus(0) = 0.69 heatmap pixels (DistilPose), not at half the map as a
+  // sigmoid fraction of the input did (8 and 4 pixels on this 16x8 map).
+  {
+    torch::NoGradGuard no_grad;
+    sine->eval();
+    const auto sigma = sine->forward(torch::randn({2, 3, 64, 32})).sigma;
+    const auto sigma_px = sigma * torch::tensor({8.0f, 16.0f});
+    CHECK(sigma_px.min().item<float>() > 0.2f);
+    CHECK(sigma_px.max().item<float>() < 2.0f);
+  }
+  // The deconvolutions under a regression head start Kaiming (fan_out: std sqrt(2 / (in·16)),
+  // in = 32 channels of ResNet-18 width 4's layer4), not at pose_resnet's N(0, 0.001), which
+  // left the quick regression student at the mean pose.
+  const std::pair<std::string, double> deconv_inits[] = {{",head=regression,patch=4x2", std::sqrt(2.0 / (32 * 16))},
+                                                          {",head=heatmap", 0.001}};
+  for (const auto& [head, expected_std] : deconv_inits) {
+    CAPTURE(head);
+    auto m = make_model("resnet:depth=18,width=4,joints=3,input=64x32" + head);
+    const auto w = m->named_parameters()["deconv_layers.0.weight"];
+    CHECK(w.std().item<double>() == doctest::Approx(expected_std).epsilon(0.1));
+  }
+  // A pos=learnable twin holding the sine table as its learned one adds it once, before the
+  // first layer: with one layer both agree, with two the sine head differs (added again).
+  const auto images = torch::randn({2, 3, 64, 32});
+  for (int layers : {1, 2}) {
+    CAPTURE(layers);
+    const std::string s = spec + ",layers=" + std::to_string(layers);
+    auto every = make_model(s), once = make_model(s + ",pos=learnable");
+    torch::NoGradGuard no_grad;
+    auto target_params = once->named_parameters();
+    auto target_buffers = once->named_buffers();
+    for (const auto& p : every->named_parameters()) target_params[p.key()].copy_(p.value());
+    for (const auto& b : every->named_buffers())
+      (b.key() == "transformer.pos_embedding" ? target_params : target_buffers)[b.key()].copy_(b.value());
+    every->eval();
+    once->eval();
+    const float gap = (every->forward(images).coords - once->forward(images).coords).abs().max().item<float>();
+    if (layers == 1)
+      CHECK(gap < 1e-6f);
+    else
+      CHECK(gap > 1e-4f);
+  }
 }
 
 TEST_CASE("tokenpose: heatmaps from keypoint tokens, both token sets exposed") {

@@ -81,12 +81,19 @@ TEST_CASE("pytorch: SimpleBaseline, regression head, hourglass and TokenPose loa
       "resnet:depth=18,width=4,deconvs=1,deconv_channels=8,joints=3,input=64x64,head=regression,dim=16,layers=2,"
       "heads=2,patch=2x2",
       dir.path() / "regression");
+  // The token teacher's layout: learned table, LibTorch's post-norm layers.
+  export_model(
+      "resnet:depth=18,width=4,deconvs=1,deconv_channels=8,joints=3,input=64x64,head=regression,dim=16,layers=2,"
+      "heads=2,patch=2x2,pos=learnable,norm=post",
+      dir.path() / "regression-learnable");
   // Two stacks: every stack's heatmaps and the remapping into the feature stream.
   export_model("hourglass:stacks=2,channels=8,depth=2,joints=3,input=32x32", dir.path() / "hourglass");
   // dim 8 <= (16·8/8)/2: TokenPose's heatmap MLP with its hidden layer.
   export_model("tokenpose:stem_width=4,dim=8,layers=1,heads=2,patch=4x2,joints=3,input=64x32", dir.path() / "tokenpose");
-  const std::string cmd = "/usr/bin/python3 " + test::source_dir() + "/tests/unit/nn_pytorch_reference.py " +
-                          dir.file("heatmap") + " " + dir.file("regression") + " " + dir.file("hourglass") + " " + dir.file("tokenpose") + " 2>&1";
+  std::string cmd = "/usr/bin/python3 " + test::source_dir() + "/tests/unit/nn_pytorch_reference.py";
+  for (const char* model : {"heatmap", "regression", "regression-learnable", "hourglass", "tokenpose"})
+    cmd += " " + dir.file(model);
+  cmd += " 2>&1";
   std::string report;
   FILE* pipe = popen(cmd.c_str(), "r");
   REQUIRE(pipe);

@@ -57,16 +57,39 @@ class Bottleneck(nn.Module):
         return torch.relu(out + (self.downsample(x) if self.downsample is not None else x))
 
 
+def sine_table(rows, cols, dim):
+    """DETR's 2-D sine embedding as DistilPose builds it: row channels, then column channels."""
+    import math
+    half = dim // 2
+    t = 10000 ** (2 * (torch.arange(half, dtype=torch.float64) // 2) / half)
+
+    def encode(angle):  # angle [rows, cols] -> [rows, cols, half], sin on even, cos on odd channels
+        a = angle[..., None] / t
+        return torch.stack((a[..., 0::2].sin(), a[..., 1::2].cos()), dim=-1).flatten(-2)
+
+    y = torch.arange(1, rows + 1, dtype=torch.float64)[:, None].expand(rows, cols) / rows * 2 * math.pi
+    x = torch.arange(1, cols + 1, dtype=torch.float64)[None, :].expand(rows, cols) / cols * 2 * math.pi
+    return torch.cat((encode(y), encode(x)), -1).reshape(1, rows * cols, dim).float()
+
+
 class TokenTransformer(nn.Module):
-    def __init__(self, channels, feature, patch, dim, layers, heads, mlp, joints, outputs, heatmap_mlp=False):
+    def __init__(self, channels, feature, patch, dim, layers, heads, mlp, joints, outputs, heatmap_mlp=False,
+                 pos="learnable", norm="post"):
         super().__init__()
         self.patch = patch
         self.joints = joints
         patches = (feature[0] // patch[0]) * (feature[1] // patch[1])
         self.patch_to_embedding = nn.Linear(channels * patch[0] * patch[1], dim)
         self.keypoint_token = nn.Parameter(torch.zeros(1, joints, dim))
-        self.pos_embedding = nn.Parameter(torch.zeros(1, patches, dim))
-        layer = nn.TransformerEncoderLayer(dim, heads, dim * mlp, dropout=0.0, activation="gelu")
+        self.sine = None
+        if pos == "sine-full":
+            # The C++ table is loaded into the buffer but not used: this one, computed here, is.
+            self.register_buffer("pos_embedding", torch.zeros(1, patches, dim))
+            self.sine = sine_table(feature[0] // patch[0], feature[1] // patch[1], dim)
+        else:
+            self.pos_embedding = nn.Parameter(torch.zeros(1, patches, dim))
+        layer = nn.TransformerEncoderLayer(dim, heads, dim * mlp, dropout=0.0, activation="gelu",
+                                           norm_first=(norm == "pre"))
         self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
         hidden = outputs // 8
         if heatmap_mlp and dim <= hidden // 2:
@@ -79,9 +102,16 @@ class TokenTransformer(nn.Module):
         n, c, h, w = f.shape
         p1, p2 = self.patch
         x = f.reshape(n, c, h // p1, p1, w // p2, p2).permute(0, 2, 4, 3, 5, 1).reshape(n, -1, p1 * p2 * c)
-        x = self.patch_to_embedding(x) + self.pos_embedding
+        pos = self.pos_embedding if self.sine is None else self.sine
+        x = self.patch_to_embedding(x) + pos
         x = torch.cat([self.keypoint_token.expand(n, -1, -1), x], 1)
-        x = self.encoder(x.transpose(0, 1)).transpose(0, 1)
+        if self.sine is None:
+            x = self.encoder(x.transpose(0, 1)).transpose(0, 1)
+        else:  # DistilPose's sine-full: the table again before every layer but the first
+            for i, layer in enumerate(self.encoder.layers):
+                if i > 0:
+                    x = torch.cat([x[:, :self.joints], x[:, self.joints:] + pos], 1)
+                x = layer(x.transpose(0, 1)).transpose(0, 1)
         kp = x[:, :self.joints]
         return kp, self.mlp_head(kp)
 
@@ -218,7 +248,8 @@ class SimpleBaseline(nn.Module):
         else:
             patch = tuple(int(v) for v in spec["patch"].split("x"))
             self.transformer = TokenTransformer(channels, feature, patch, int(spec["dim"]), int(spec["layers"]),
-                                                int(spec["heads"]), int(spec["mlp"]), joints, 5)
+                                                int(spec["heads"]), int(spec["mlp"]), joints, 5, pos=spec["pos"],
+                                                norm=spec["norm"])
 
     def forward(self, x):
         x = self.maxpool(torch.relu(self.bn1(self.conv1(x))))
@@ -228,8 +259,10 @@ class SimpleBaseline(nn.Module):
         if self.head == "heatmap":
             return {"heatmaps": self.final_layer(x)}
         kp, r = self.transformer(x)
-        r = r.sigmoid()
-        return {"coords": r[..., 0:2], "sigma": r[..., 2:4], "score": r[..., 4], "keypoint_tokens": kp}
+        # sigma: softplus in heatmap pixels (DistilPose), as a fraction of the input
+        per_pixel = torch.tensor([1.0 / x.shape[3], 1.0 / x.shape[2]])
+        return {"coords": r[..., 0:2].sigmoid(), "sigma": nn.functional.softplus(r[..., 2:4]) * per_pixel,
+                "score": r[..., 4].sigmoid(), "keypoint_tokens": kp}
 
 
 def main(folder):

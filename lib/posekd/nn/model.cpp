@@ -76,10 +76,13 @@ void PoseModelImpl::build_head(int channels, bool heatmap_layer) {
       init_linear_normal(*mlp_head_y_, 0.01);
       break;
     }
-    case HeadType::regression:
-      transformer_ = register_module("transformer",
-                                     TokenTransformer(token_options(info_.spec, channels, info_.heatmap, 5)));
+    case HeadType::regression: {
+      auto o = token_options(info_.spec, channels, info_.heatmap, 5);
+      o.position = info_.spec.get("pos") == "sine-full" ? PositionEmbedding::sine_full : PositionEmbedding::learnable;
+      o.pre_norm = info_.spec.get("norm") == "pre";
+      transformer_ = register_module("transformer", TokenTransformer(o));
       break;
+    }
   }
 }
 
@@ -138,10 +141,14 @@ ModelOutputs PoseModelImpl::forward_base(const torch::Tensor& images) {
     out.keypoint_tokens = t.keypoint_tokens;
     out.visual_tokens = t.visual_tokens;
     if (info_.head == HeadType::regression) {
-      auto r = t.readout.sigmoid();
-      out.coords = r.narrow(2, 0, 2);
-      out.sigma = r.narrow(2, 2, 2);
-      out.score = r.select(2, 4);
+      const auto& r = t.readout;
+      out.coords = r.narrow(2, 0, 2).sigmoid();
+      // DistilPose: σ = softplus(·) in heatmap pixels (0.69 px at the start, the teacher's maps
+      // are ~2 px), given here as a fraction of the input like x and y. A sigmoid fraction
+      // started at half the map, a blob L_SH needed hundreds of steps to shrink.
+      const auto per_map_pixel = torch::tensor({1.0 / info_.heatmap.width, 1.0 / info_.heatmap.height}, r.options());
+      out.sigma = torch::softplus(r.narrow(2, 2, 2)) * per_map_pixel;
+      out.score = r.select(2, 4).sigmoid();
     } else {
       out.heatmaps.push_back(t.readout.reshape({n, info_.joints, info_.heatmap.height, info_.heatmap.width}));
     }

@@ -74,6 +74,10 @@ std::vector<KeyRule> rules_for(const std::string& model, const std::string& head
   if (head == "simcc") rules.push_back(real("split", "2", 0.25, 16));  // SimCC's split ratio k
   if (head == "regression") {
     for (auto& r : token_rules(192, 4, 8)) rules.push_back(r);
+    // DistilPose's students: `sine-full` table, pre-norm layers; `learnable`, `post` are the
+    // token teacher's (nn/token_transformer.h).
+    rules.push_back(choice("pos", {"sine-full", "learnable"}));
+    rules.push_back(choice("norm", {"pre", "post"}));
   }
   return rules;
 }

@@ -55,7 +55,18 @@ SimpleBaselineImpl::SimpleBaselineImpl(const ModelSpec& spec) : PoseModelImpl(si
       inplanes = channels;
     }
     register_module("deconv_layers", deconv_layers);
-    init_conv_normal(*deconv_layers, 0.001);
+    if (spec.head() == HeadType::regression) {
+      // Regression heads: Kaiming (fan_out) instead of N(0, 0.001). Under BatchNorm, Adam's
+      // lr-sized steps rescramble weights of 0.001 every step; a heatmap loss pulls them one
+      // way, the weak signal of a coordinate regression through a transformer does not, and
+      // the student sat at the mean pose (doc/DECISIONS.md, "quick regression student").
+      torch::NoGradGuard no_grad;
+      for (auto& m : deconv_layers->modules(false))
+        if (auto* d = m->as<tnn::ConvTranspose2d>())
+          tnn::init::kaiming_normal_(d->weight, 0, torch::kFanOut, torch::kReLU);
+    } else {
+      init_conv_normal(*deconv_layers, 0.001);
+    }
     init_norm(*deconv_layers);
   }
   build_head(inplanes, true);

@@ -11,6 +11,13 @@
 
 namespace posekd::nn {
 
+// How visual tokens learn where they are. `learnable`: a trained [1,P,D] table added once
+// (TokenPose's default). `sine_full`: DETR's fixed 2-D sine table, added to the visual tokens
+// before every layer (DistilPose's `sine-full`): a regression head reads coordinates out of
+// attention over visual tokens, and with a learned table initialised at N(0, 0.02) the tokens
+// carry almost no position for many epochs (doc/DECISIONS.md, "quick regression student").
+enum class PositionEmbedding { learnable, sine_full };
+
 struct TokenTransformerOptions {
   int channels = 0;    // of the feature map
   InputSize feature;   // its size
@@ -24,7 +31,18 @@ struct TokenTransformerOptions {
   // TokenPose's head: LayerNorm, Linear(dim, hidden), LayerNorm, Linear(hidden, outputs) with
   // hidden = outputs / 8 when dim <= hidden / 2; LayerNorm, Linear(dim, outputs) otherwise.
   bool heatmap_mlp = false;
+  PositionEmbedding position = PositionEmbedding::learnable;
+  // Pre-norm layers, x + attn(LN(x)) then x + mlp(LN(x)), as TokenPose and DistilPose, with
+  // LibTorch's layer modules (same state names; 1.13 has no norm_first). Post-norm (LibTorch's
+  // LN(x + attn(x))) drowns the keypoint tokens, initialised at N(0, 0.02), in the attention
+  // output, so every joint starts with nearly the same query (doc/DECISIONS.md).
+  bool pre_norm = false;
 };
+
+// DETR's / TokenPose's 2-D sine table for a grid×grid of patches, [1, rows·cols, dim] in row-major
+// patch order: the first dim/2 channels encode the row, the rest the column, each as
+// sin, cos pairs of (index+1)/count·2π over temperatures 10000^(2⌊i/2⌋/(dim/2)). dim % 4 == 0.
+torch::Tensor sine_position_embedding(int rows, int cols, int dim);
 
 struct TokenTransformerOutputs {
   torch::Tensor keypoint_tokens;  // [N,K,D]
