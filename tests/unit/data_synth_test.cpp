@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -77,6 +78,24 @@ simdjson::dom::element parse(simdjson::dom::parser& parser, const std::string& p
   const auto err = parser.load(path).get(doc);
   REQUIRE_MESSAGE(!err, path << ": " << simdjson::error_message(err));
   return doc;
+}
+
+// A small training set in scratch's "clean" and the same set with `add_noise` applied in
+// "noisy"; noise touches labels only, so the images must be byte for byte the same.
+struct NoisyRun {
+  SynthOptions clean;
+  SynthSummary summary;  // of the noisy run
+};
+NoisyRun run_clean_and_noisy(test::ScratchDir& scratch, int64_t images, const std::function<void(SynthOptions&)>& add_noise) {
+  NoisyRun r{small_options(scratch.file("clean"), images), {}};
+  r.clean.threads = 2;
+  SynthOptions noisy = r.clean;
+  noisy.output_dir = scratch.file("noisy");
+  add_noise(noisy);
+  run_synth(r.clean);
+  r.summary = run_synth(noisy);
+  CHECK(image_bytes(r.clean.output_dir) == image_bytes(noisy.output_dir));
+  return r;
 }
 
 }  // namespace
@@ -297,14 +316,7 @@ TEST_CASE("synth: people are 60 to 200 px tall at the default size") {
 
 TEST_CASE("synth: label noise touches only the training labels, at about the requested rate") {
   test::ScratchDir scratch("synth-noise");
-  SynthOptions clean = small_options(scratch.file("clean"), 60);
-  clean.threads = 2;
-  SynthOptions noisy = clean;
-  noisy.output_dir = scratch.file("noisy");
-  noisy.label_noise = 0.3;
-  run_synth(clean);
-  const SynthSummary summary = run_synth(noisy);
-  CHECK(image_bytes(clean.output_dir) == image_bytes(noisy.output_dir));
+  const auto [clean, summary] = run_clean_and_noisy(scratch, 60, [](SynthOptions& o) { o.label_noise = 0.3; });
 
   simdjson::dom::parser pa, pb;
   const auto a = parse(pa, scratch.file("clean/annotations.json"))["annotations"].get_array().value();
@@ -334,14 +346,7 @@ TEST_CASE("synth: label noise touches only the training labels, at about the req
 
 TEST_CASE("synth: annotator noise moves every labelled joint by about its OKS sigma times the person's scale") {
   test::ScratchDir scratch("synth-annotator-noise");
-  SynthOptions clean = small_options(scratch.file("clean"), 40);
-  clean.threads = 2;
-  SynthOptions noisy = clean;
-  noisy.output_dir = scratch.file("noisy");
-  noisy.annotator_noise = 1;
-  run_synth(clean);
-  const SynthSummary summary = run_synth(noisy);
-  CHECK(image_bytes(clean.output_dir) == image_bytes(noisy.output_dir));
+  const auto [clean, summary] = run_clean_and_noisy(scratch, 40, [](SynthOptions& o) { o.annotator_noise = 1; });
 
   const Skeleton coco = Skeleton::load("coco17");
   simdjson::dom::parser pa, pb;

@@ -62,11 +62,11 @@ void merge_flip_test(const float* original, const float* flipped_output, int num
     const float* b = back.data() + row * heatmap_w;
     const float* o = original + row * heatmap_w;
     float* m = merged + row * heatmap_w;
-    // The value at x - shift: column x - whole, blended with its left neighbour by the fraction.
+    // The value at x - shift: column x - whole, blended with its left neighbour by the fraction;
+    // columns left of 0 read column 0 (HRNet's shift keeps column 0's value).
     const auto at = [&](int x) { return b[std::max(x, 0)]; };
     for (int x = 0; x < heatmap_w; ++x) {
-      const float near = x - whole >= 0 ? b[x - whole] : b[x];  // HRNet: column 0 keeps its value
-      const float flipped = fraction > 0 ? (1 - fraction) * at(x - whole) + fraction * at(x - whole - 1) : near;
+      const float flipped = fraction > 0 ? (1 - fraction) * at(x - whole) + fraction * at(x - whole - 1) : at(x - whole);
       m[x] = (o[x] + flipped) * 0.5f;
     }
   }

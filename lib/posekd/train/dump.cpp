@@ -181,10 +181,7 @@ void run_dump(const DumpOptions& o) {
     layout.attributes["decoding"] = to_string(loaded.codec);
     layout.attributes["decoder"] = to_string(po.decoder.value_or(default_decoder(loaded.codec)));
     layout.attributes["flip_test"] = o.flip_test ? "on" : "off";
-    if (o.flip_test)
-      layout.attributes["flip_shift"] =
-          to_string(po.flip_shift.value_or(crop_geometry(loaded.codec) == CropGeometry::standard ? FlipShift::hrnet
-                                                                                                  : FlipShift::none));
+    if (o.flip_test) layout.attributes["flip_shift"] = to_string(po.resolved_flip_shift(loaded.codec));
     layout.attributes["padding"] = fmt::format("{}", po.padding);
     layout.attributes["shard"] = fmt::format("{}/{}", o.shard_index, o.shard_count);
     Provenance provenance = Provenance::current();

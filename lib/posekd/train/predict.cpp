@@ -59,6 +59,10 @@ TargetOptions model_targets(const nn::ModelInfo& info, HeatmapCodec codec) {
   return t;
 }
 
+FlipShift PredictOptions::resolved_flip_shift(HeatmapCodec codec) const {
+  return flip_shift.value_or(crop_geometry(codec) == CropGeometry::standard ? FlipShift::hrnet : FlipShift::none);
+}
+
 std::vector<InstancePrediction> predict(nn::PoseModelImpl& model, const Skeleton& skeleton, HeatmapCodec codec,
                                         const std::vector<Instance>& instances, const PredictOptions& options,
                                         const BatchCallback& on_batch) {
@@ -83,8 +87,7 @@ std::vector<InstancePrediction> predict(nn::PoseModelImpl& model, const Skeleton
 
   const std::vector<int>& flip_index = loader.flip_index();
   const CropGeometry geometry = crop_geometry(codec);
-  const FlipShift flip_shift =
-      options.flip_shift.value_or(geometry == CropGeometry::standard ? FlipShift::hrnet : FlipShift::none);
+  const FlipShift flip_shift = options.resolved_flip_shift(codec);
   const bool shift = flip_shift != FlipShift::none;  // regression coordinates: mmpose's exact shift_coords
   HeatmapDecodeOptions decode;
   decode.decoder = options.decoder.value_or(default_decoder(codec));

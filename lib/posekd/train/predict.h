@@ -41,6 +41,9 @@ struct PredictOptions {
   // shift_coords unless none). nullopt: HRNet's for the standard crop geometry, as validation and
   // mmpose evaluate; none for UDP, whose mirror needs none.
   std::optional<FlipShift> flip_shift;
+
+  // flip_shift resolved for a model with this codec.
+  FlipShift resolved_flip_shift(HeatmapCodec codec) const;
   // nullopt: the checkpoint codec's default decoder (codec/heatmap_decode.h).
   std::optional<HeatmapDecoder> decoder;
   // DARK blur kernel; 0: mmpose's sizes scaled to the map width (11 at width 48, 17 at 72).

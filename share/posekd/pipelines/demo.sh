@@ -102,6 +102,7 @@ ranks() {
   local rdzv="$out/stamps/rendezvous" r pids=() status=0
   rm -f "$rdzv"
   for ((r = 0; r < n; r++)); do
+    # Rank 0 inherits stderr (2> /dev/stderr would reopen, and truncate, a caller's log file).
     if [ "$r" = 0 ]; then
       RANK=$r WORLD_SIZE=$n LOCAL_RANK=$r "$@" --threads 1 --workers 1 --dist-file "$rdzv" &
     else
