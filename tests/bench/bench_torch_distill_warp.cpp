@@ -8,7 +8,7 @@
 // Without arguments: 300 pose-synth images and the quick teacher (hourglass 2x64 at 128x96)
 // trained for 3 epochs. Prints the mean per-joint Pearson correlation (goal >= 0.95) over all
 // joints, over labelled ones and over those the teacher finds (its direct map peaks >= 0.3), for
-// a dump with and without flip test; the default augmentation with each of half-body, rotation
+// a dump with and without flip test (and the full-affine warp, --teacher-warp affine); the default augmentation with each of half-body, rotation
 // and scaling left out in turn (where the gap comes from); then two references on unaugmented
 // crops: a dump at 1.25 (the identity warp: must be 1) and one padded 1.5 against training's
 // 1.25 (a 1.2x zoom). Figures below the goal with the warp at ~1 measure the teacher's own lack
@@ -62,10 +62,11 @@ Fidelity correlate(const at::Tensor& a, const at::Tensor& b, const at::Tensor& w
 }
 
 Fidelity measure(const std::string& ckpt, const std::string& stored, const Dataset& data, bool augment,
-                 const AugmentOptions& augmentation = {}) {
+                 const AugmentOptions& augmentation = {}, WarpWidth width = WarpWidth::keep_width) {
   train::LoadedModel teacher = train::load_model(ckpt, torch::kCPU);
   train::TeacherOptions to;
   to.heatmaps = stored;
+  to.warp.width = width;
   train::TeacherRequirements needs;
   needs.method = "bench";
   auto source = train::make_teacher(to, needs, torch::kCPU);
@@ -121,10 +122,14 @@ int main(int argc, char** argv) {
   quick.scale_factor = 0.25;
   quick.half_body_prob = 0.15;
   const AugmentOptions mmpose;  // the tools' defaults
-  for (const auto& [name, aug] : {std::pair{"default augmentation", mmpose}, std::pair{"quick presets' augmentation", quick}})
+  for (const auto& [name, aug] :
+       {std::pair{"default augmentation", mmpose}, std::pair{"quick presets' augmentation", quick}}) {
     for (bool flipped : {false, true})
       report(fmt::format("{}, {} flip test:", name, flipped ? "with" : "without").c_str(),
              measure(ckpt, flipped ? flip : plain, data, true, aug));
+    report(fmt::format("{}, with flip test, affine warp:", name).c_str(),
+           measure(ckpt, flip, data, true, aug, WarpWidth::affine));
+  }
   // Which part of the default augmentation the remaining gap comes from (flip-test dump).
   AugmentOptions no_half_body, no_rotation, no_scale;
   no_half_body.half_body_prob = 0;

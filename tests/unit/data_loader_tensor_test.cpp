@@ -242,7 +242,6 @@ TEST_CASE("loader: the extra-target hook carries warped teacher maps") {
   LoaderOptions o = small_options(2);
   o.targets.input_w = 96, o.targets.input_h = 128, o.targets.heatmap_w = 24, o.targets.heatmap_h = 32;
   o.targets.heatmap.sigma = 2.0;
-  o.augmentation.scale_factor = 0;  // so the student's σ=2 is one Gaussian in image pixels
   o.augmentation.half_body_prob = 0;
   // The "dump": each instance's unaugmented crop with 1.5× extra padding, rendered once.
   struct Stored {
@@ -256,7 +255,7 @@ TEST_CASE("loader: the extra-target hook carries warped teacher maps") {
     Stored s;
     s.frame = CropFrame{crop_affine(c, 96, 128, CropGeometry::standard), 96, 128, 24, 32, CropGeometry::standard};
     TargetOptions t = o.targets;
-    t.heatmap.sigma = 2.0 / 1.5;  // the student's σ=2 in image pixels: teacher pixels are 1.5× larger
+    t.heatmap.sigma = 2.0;  // a teacher trained with σ=2: the warp keeps that width in the student's map
     s.maps = build_targets(transform_keypoints(inst.keypoints, s.frame.crop, false, flip), t).heatmaps;
     dump.push_back(std::move(s));
   }

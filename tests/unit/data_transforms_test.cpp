@@ -270,19 +270,23 @@ TEST_CASE("teacher warp: the dump's own frame is the identity") {
 namespace {
 
 // Renders the teacher target at the dump's frame and the student target at the student's,
-// both of one Gaussian in image pixels (σ given in the teacher's or the student's heatmap
-// pixels), warps the teacher's into the student frame and compares.
+// both of one Gaussian in image pixels, warps the teacher's into the student frame and
+// compares. keep_width: both Gaussians are σ of their own heatmap pixels wide (what a teacher
+// and a student trained with σ draw). affine: one Gaussian in image pixels, σ given in the
+// teacher's or the student's heatmap pixels.
 enum class SigmaOf { teacher, student };
 double warp_vs_direct(const CropFrame& dump, const CropFrame& student, bool student_flipped, double sigma,
-                      SigmaOf sigma_of, double* peak_error) {
+                      SigmaOf sigma_of, WarpWidth width, double* peak_error) {
   const Instance inst = person();
   const std::vector<int> flip = Skeleton::load("coco17").flip_index();
   const double teacher_per_student = std::sqrt(std::abs(dump.image_to_heatmap().determinant() /
                                                         student.image_to_heatmap().determinant()));
   TargetOptions tt;
   tt.input_w = dump.input_w, tt.input_h = dump.input_h, tt.heatmap_w = dump.heatmap_w, tt.heatmap_h = dump.heatmap_h;
-  const double student_sigma = sigma_of == SigmaOf::student ? sigma : sigma / teacher_per_student;
-  tt.heatmap.sigma = student_sigma * teacher_per_student;
+  const double student_sigma = width == WarpWidth::keep_width || sigma_of == SigmaOf::student
+                                   ? sigma
+                                   : sigma / teacher_per_student;
+  tt.heatmap.sigma = width == WarpWidth::keep_width ? sigma : student_sigma * teacher_per_student;
   const auto teacher = build_targets(transform_keypoints(inst.keypoints, dump.crop, false, flip), tt);
   TargetOptions ts;
   ts.input_w = student.input_w, ts.input_h = student.input_h, ts.heatmap_w = student.heatmap_w,
@@ -290,7 +294,9 @@ double warp_vs_direct(const CropFrame& dump, const CropFrame& student, bool stud
   ts.heatmap.sigma = student_sigma;
   const auto direct = build_targets(transform_keypoints(inst.keypoints, student.crop, student_flipped, flip), ts);
   std::vector<float> warped(direct.heatmaps.size());
-  warp_heatmaps(teacher.heatmaps.data(), 17, dump, student, flip, warped.data());
+  TeacherWarpOptions options;
+  options.width = width;
+  warp_heatmaps(teacher.heatmaps.data(), 17, dump, student, flip, warped.data(), options);
   const size_t plane = size_t(student.heatmap_w) * student.heatmap_h;
   *peak_error = 0;
   for (size_t k = 0; k < 17; ++k) {
@@ -324,8 +330,11 @@ TEST_CASE("teacher warp: a stored target warped to an augmented crop matches ren
       double peak = 0;
       CAPTURE(rot);
       CAPTURE(flipped);
-      CHECK(warp_vs_direct(dump, frame(s, 192, 256, 48, 64), flipped, 2.0, SigmaOf::teacher, &peak) < 0.02);
-      CHECK(peak < 0.02);
+      for (WarpWidth width : {WarpWidth::keep_width, WarpWidth::affine}) {
+        CAPTURE(int(width));
+        CHECK(warp_vs_direct(dump, frame(s, 192, 256, 48, 64), flipped, 2.0, SigmaOf::teacher, width, &peak) < 0.02);
+        CHECK(peak < 0.02);
+      }
     }
   }
 }
@@ -338,11 +347,14 @@ TEST_CASE("teacher warp: cross-resolution (96×72 teacher into a 32×24 student)
   CropParams s = crop_from_instance(inst, 96, 128);
   s.rotation = -20;
   s.flip = true;
-  double peak = 0;
-  const double diff = warp_vs_direct(dump, frame(s, 96, 128, 24, 32), true, 2.0, SigmaOf::student, &peak);
-  MESSAGE("cross-resolution warp: max abs difference " << diff << ", peak error " << peak);
-  CHECK(diff < 0.02);
-  CHECK(peak < 0.02);
+  for (WarpWidth width : {WarpWidth::keep_width, WarpWidth::affine}) {
+    double peak = 0;
+    const double diff = warp_vs_direct(dump, frame(s, 96, 128, 24, 32), true, 2.0, SigmaOf::student, width, &peak);
+    MESSAGE("cross-resolution warp (" << std::string(width == WarpWidth::keep_width ? "keep-width" : "affine")
+                                      << "): max abs difference " << diff << ", peak error " << peak);
+    CHECK(diff < 0.02);
+    CHECK(peak < 0.02);
+  }
 }
 
 TEST_CASE("teacher warp: a mirroring warp needs the flip index") {

@@ -169,20 +169,28 @@ TEST_CASE("stored teacher: joined by sample_id and warped into the student's aug
         CHECK(t.joints[i][k][0].item<double>() == doctest::Approx(b.keypoints[i][k][0].item<double>()).epsilon(1e-4));
         CHECK(t.joints[i][k][1].item<double>() == doctest::Approx(b.keypoints[i][k][1].item<double>()).epsilon(1e-4));
         CHECK(t.joints[i][k][2].item<double>() == doctest::Approx(0.9));
-        // The warped map is the stored Gaussian rendered directly in the student's map: each
-        // student pixel takes the analytic teacher value at its preimage in the dump's map.
+        // The warped map is the stored Gaussian rendered directly in the student's map with its
+        // width in map pixels kept (TeacherWarpOptions::keep_width): each student pixel takes the
+        // analytic teacher value at its preimage under the warp turned about the joint, unscaled.
         const Instance& inst = f.data.instances[size_t(b.indices[i].item<int64_t>())];
         const bool flip = b.params[size_t(i)].crop.flip;
         const auto& kp = inst.keypoints[size_t(flip ? f.data.skeleton.flip_index()[size_t(k)] : int(k))];
         const CropFrame student{Affine2D::from(b.affines[i].contiguous().data_ptr<double>()), 48, 64, 12, 16,
                                 CropGeometry::standard};
         const Point2 c = f.dump_frame(inst).image_to_heatmap().apply({kp.x, kp.y});
-        const Affine2D to_dump = heatmap_warp(student, f.dump_frame(inst));
+        if (c.x < 1 || c.y < 1 || c.x > kMapW - 2 || c.y > kMapH - 2) continue;  // a peak cut by the dump's border
+        const Point2 cs = student.image_to_heatmap().apply({kp.x, kp.y});
+        const Affine2D to_student = heatmap_warp(f.dump_frame(inst), student);
+        const double s = 1 / std::sqrt(std::abs(to_student.determinant()));
+        const Affine2D turn_back =
+            Affine2D(to_student(0, 0) * s, to_student(0, 1) * s, 0, to_student(1, 0) * s, to_student(1, 1) * s, 0)
+                .inverse();
         double worst = 0;
         for (int y = 0; y < 16; ++y)
           for (int x = 0; x < 12; ++x) {
-            const Point2 q = to_dump.apply({double(x), double(y)});
-            const double d2 = (q.x - c.x) * (q.x - c.x) + (q.y - c.y) * (q.y - c.y);
+            const Point2 r = turn_back.apply({x - cs.x, y - cs.y});
+            const Point2 q{c.x + r.x, c.y + r.y};
+            const double d2 = r.x * r.x + r.y * r.y;
             const double inside = q.x > -0.5 && q.y > -0.5 && q.x < kMapW - 0.5 && q.y < kMapH - 0.5;
             worst = std::max(worst, std::abs(double(maps[i][k][y][x]) - inside * std::exp(-d2 / 4.5)));
           }

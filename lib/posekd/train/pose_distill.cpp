@@ -32,6 +32,13 @@ void bind_distill_options(CLI::App& app, DistillOptions& o) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str()
       ->group(group);
+  app.add_option_function<std::string>(
+         "--teacher-warp", [&o](const std::string& name) { o.teacher.warp.width = parse_warp_width(name); },
+         "Stored teacher: keep-width moves and turns each map about its peak (>= 0.3) without scaling it, so a "
+         "blob keeps its width in map pixels as the teacher run on the crop draws it; affine resamples through "
+         "the whole warp, zoom included (default: keep-width)")
+      ->check(CLI::IsMember({"keep-width", "affine"}))
+      ->group(group);
   for (const auto& m : distill_methods()) m.bind(app, o);
 }
 
