@@ -357,6 +357,50 @@ TEST_CASE("teacher warp: cross-resolution (96×72 teacher into a 32×24 student)
   }
 }
 
+TEST_CASE("teacher warp: keep-width keeps a found joint's width under zoom, and warps a weak map whole") {
+  const Instance inst = person();
+  const CropParams base = crop_from_instance(inst, 96, 128);
+  const CropFrame dump = frame(base, 96, 128, 24, 32);
+  CropParams zoomed = base;  // the student's crop zoomed in 2x: the full affine doubles a blob's width
+  zoomed.width *= 0.5, zoomed.height *= 0.5;
+  const CropFrame student = frame(zoomed, 96, 128, 24, 32);
+  TargetOptions t;
+  t.input_w = 96, t.input_h = 128, t.heatmap_w = 24, t.heatmap_h = 32;
+  t.heatmap.sigma = 2;
+  std::vector<float> maps = build_targets(transform_keypoints(inst.keypoints, dump.crop, false, {}), t).heatmaps;
+  const size_t plane = 24 * 32;
+  // Both hips lie inside the zoomed crop; the teacher is sure of the left one and not of the
+  // right one (peak 0.25 < keep_width_min_peak).
+  const size_t sure = 11, unsure = 12;
+  for (size_t i = unsure * plane; i < (unsure + 1) * plane; ++i) maps[i] *= 0.25f;
+  std::vector<float> keep(maps.size()), affine(maps.size());
+  TeacherWarpOptions kw, af;
+  af.width = WarpWidth::affine;
+  warp_heatmaps(maps.data(), 17, dump, student, {}, keep.data(), kw);
+  warp_heatmaps(maps.data(), 17, dump, student, {}, affine.data(), af);
+  // Width as the mass above half the peak: a σ=2 Gaussian covers π·2·ln2·σ² ≈ 17.4 pixels.
+  const auto half_max_area = [&](const std::vector<float>& m, size_t k) {
+    const float peak = *std::max_element(m.begin() + long(k * plane), m.begin() + long((k + 1) * plane));
+    return std::count_if(m.begin() + long(k * plane), m.begin() + long((k + 1) * plane),
+                         [&](float v) { return v > peak / 2; });
+  };
+  const std::vector<float> direct =
+      build_targets(transform_keypoints(inst.keypoints, student.crop, false, {}), t).heatmaps;
+  REQUIRE(half_max_area(direct, sure) > 10);
+  CHECK(half_max_area(direct, sure) == doctest::Approx(half_max_area(keep, sure)).epsilon(0.15));
+  CHECK(half_max_area(affine, sure) > 3 * half_max_area(keep, sure));  // 4x the area at 2x the width
+  double keep_vs_direct = 0, weak_vs_affine = 0, weak_peak = 0;
+  for (size_t i = sure * plane; i < (sure + 1) * plane; ++i)
+    keep_vs_direct = std::max(keep_vs_direct, double(std::abs(keep[i] - direct[i])));
+  for (size_t i = unsure * plane; i < (unsure + 1) * plane; ++i) {
+    weak_vs_affine = std::max(weak_vs_affine, double(std::abs(keep[i] - affine[i])));
+    weak_peak = std::max(weak_peak, double(keep[i]));
+  }
+  CHECK(weak_peak > 0.2);
+  CHECK(keep_vs_direct < 0.02);
+  CHECK(weak_vs_affine == 0);
+}
+
 TEST_CASE("teacher warp: a mirroring warp needs the flip index") {
   const Instance inst = person();
   CropParams c = crop_from_instance(inst, 192, 256);
