@@ -49,10 +49,11 @@ expect_stderr 'skd objective'
 
 # --print-config gives a file that --config reads back, method and teacher included.
 expect_status 0 pose-distill "${common[@]}" --method skd --teacher-heatmaps teacher.hm.h5 --skd-beta 10 -o cfg.ckpt.h5 \
-  --print-config
+  --teacher-warp affine --print-config
 cp out.txt cfg.toml
 expect_stdout '^method="skd"$'
 expect_stdout '^skd-beta=10$'
+expect_stdout '^teacher-warp="affine"$'
 expect_status 0 pose-distill --config cfg.toml --print-config
 checks=$((checks + 1)); cmp -s out.txt cfg.toml || fail "--print-config of --config cfg.toml differs"
 
@@ -72,6 +73,8 @@ expect_status 2 pose-distill "${common[@]}" --method fpd --teacher teacher.ckpt.
 expect_stderr 'exclude each other'
 expect_status 2 pose-distill "${common[@]}" --method kd --teacher teacher.ckpt.h5 -o x.ckpt.h5
 expect_stderr "--method: expected one of fpd, skd.*, found 'kd'"
+expect_status 2 pose-distill "${common[@]}" --method fpd --teacher-heatmaps teacher.hm.h5 --teacher-warp scaled -o x.ckpt.h5
+expect_stderr '--teacher-warp: scaled not in \{keep-width,affine\}'
 expect_status 2 pose-distill "${common[@]/$student/${student},head=simcc}" --method fpd --teacher teacher.ckpt.h5 -o x.ckpt.h5
 expect_stderr '--method fpd: needs a student with a heatmap head, found --model .* \(simcc head\)'
 expect_status 2 pose-distill "${common[@]}" --method fpd --teacher-heatmaps nowhere.hm.h5 -o x.ckpt.h5
