@@ -198,9 +198,13 @@ spawn distill-distilpose "$out/regression-distilpose.ckpt.h5" "$out/teacher.hm.h
 barrier  # the refiners need student-gt
 
 # Refiners on the frozen student-gt: IGP-GCN supervised by the teacher's poses and, as the
-# ablation, by the ground truth; DDSR's DSRx4 stages supervised by ground-truth heatmaps.
+# ablation, by the ground truth; DDSR's DSRx4 stages supervised by ground-truth heatmaps. They
+# train on the crops student-gt was trained on (quick-student's light augmentation): on
+# mmpose's heavier default a refiner of a frozen base learns corrections for crops its base
+# never saw, and DSR then lost AP (doc/DECISIONS.md, "Findings of session 5").
 refine_args=(--base "$out/student-gt.ckpt.h5" --epochs "$epochs_refine" --batch-size 16 --lr 1e-3 "${par_args[@]}"
-  --milestones "$(((epochs_refine * 2 + 2) / 3))" "${train_args[@]}")
+  --milestones "$(((epochs_refine * 2 + 2) / 3))" --rotation-factor 15 --scale-factor 0.25 --half-body-prob 0.15
+  "${train_args[@]}")
 spawn refine-igp "$out/student-igp.ckpt.h5" "$out/student-gt.ckpt.h5 $out/teacher.hm.h5 $data/train $data/val" \
   pose-refine-gcn --method igp --teacher-heatmaps "$out/teacher.hm.h5" "${refine_args[@]}" \
   -o "$out/student-igp.ckpt.h5"
